@@ -1,0 +1,32 @@
+//! Hebbian learning and synaptic plasticity.
+//!
+//! # Conventions
+//!
+//! - **Weights** are indexed `W[post, pre]`, so a layer computes `y = W x` and row `i`
+//!   holds the weights onto output `i`. Formulas transcribed from sources that use the
+//!   other order say so where they appear.
+//! - **Learning rates** (`eta`) are per presentation unless stated otherwise.
+//! - **Randomness** comes from explicitly seeded xoshiro256++ streams ([`rng`]); the same
+//!   seed gives bit-identical results on every run.
+//! - **Floats** are `f64`, except stored data sets, which are `f32`
+//!   ([`stimulus::Dataset`]) and converted on presentation.
+//! - The library prints nothing and touches files only in [`data`].
+//!
+//! # Modules
+//!
+//! - [`rate`]: the layer `y = f(W x)` and the rate-based rules (Hebb, decay,
+//!   normalization, Oja, Sanger, Oja's subspace rule, BCM), plus the training loop.
+//! - [`stimulus`]: oriented bars, image patches, data sets, centering.
+//! - [`data`]: IDX (MNIST) and PNG readers.
+//! - [`linalg`] and [`metrics`]: eigen-decomposition and the measures used to check what
+//!   a rule learned.
+
+pub mod data;
+pub mod error;
+pub mod linalg;
+pub mod metrics;
+pub mod rate;
+pub mod rng;
+pub mod stimulus;
+
+pub use error::{Error, Result};

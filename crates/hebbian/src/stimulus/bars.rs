@@ -1,0 +1,147 @@
+//! Noisy oriented bars, drawn as the NumPy tutorial draws them.
+//!
+//! For an `N × N` image with centre `c = N / 2` (integer division) and half-length
+//! `L = N / 2 − 1`, the bar at angle `φ` sets pixel `(row, col) = (trunc(c + i sin φ),
+//! trunc(c + i cos φ))` to 1 for every integer `i` in `[−L, L]`, skipping positions
+//! outside the image. `trunc` truncates toward zero, like Python's `int()`, and the
+//! products are computed in `f64` as NumPy does, so the pixels match the tutorial's.
+//!
+//! Each presentation picks an angle uniformly from the set, adds independent Gaussian
+//! noise of standard deviation `noise_std` to every pixel, and clips to `[0, 1]`.
+//!
+//! # Angles
+//!
+//! [`AngleSpacing::HalfOpen`] spaces `n` angles evenly in `[0, π)`: `k π / n`, so `n`
+//! distinct orientations. The tutorial instead uses `np.linspace(0, np.pi, n)`, which
+//! includes π; a bar at π covers the same pixels as the bar at 0, so the tutorial has
+//! only `n − 1` distinct orientations and shows the horizontal bar twice as often.
+//! [`AngleSpacing::Tutorial`] reproduces that.
+
+use rand::Rng as _;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+use super::Stimulus;
+use crate::error::{Error, Result, check_non_negative};
+use crate::rng::Rng;
+
+/// How the set of angles is spaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AngleSpacing {
+    /// `k π / n` for `k = 0..n`: evenly spaced in `[0, π)`.
+    #[default]
+    HalfOpen,
+    /// `k π / (n − 1)` for `k = 0..n`, as `np.linspace(0, np.pi, n)`: includes π.
+    Tutorial,
+}
+
+impl AngleSpacing {
+    /// Returns the `n` angles in radians.
+    pub fn angles(&self, n: usize) -> Vec<f64> {
+        match self {
+            AngleSpacing::HalfOpen => (0..n)
+                .map(|k| k as f64 * std::f64::consts::PI / n as f64)
+                .collect(),
+            AngleSpacing::Tutorial => {
+                if n == 1 {
+                    return vec![0.0];
+                }
+                // np.linspace computes start + k * step with step = (stop - start) / (n - 1),
+                // and sets the last value to stop exactly.
+                let step = std::f64::consts::PI / (n - 1) as f64;
+                let mut angles: Vec<f64> = (0..n).map(|k| k as f64 * step).collect();
+                angles[n - 1] = std::f64::consts::PI;
+                angles
+            }
+        }
+    }
+}
+
+/// Draws one noiseless bar as a row-major `size × size` image.
+pub fn draw_bar(angle: f64, size: usize) -> Vec<f64> {
+    let mut image = vec![0.0; size * size];
+    let center = (size / 2) as f64;
+    let half_length = (size / 2) as i64 - 1;
+    for i in -half_length..=half_length {
+        // `as i64` truncates toward zero, like Python's int().
+        let col = (center + i as f64 * angle.cos()) as i64;
+        let row = (center + i as f64 * angle.sin()) as i64;
+        if (0..size as i64).contains(&col) && (0..size as i64).contains(&row) {
+            image[row as usize * size + col as usize] = 1.0;
+        }
+    }
+    image
+}
+
+/// The oriented-bar stimulus.
+#[derive(Debug, Clone)]
+pub struct OrientedBars {
+    size: usize,
+    angles: Vec<f64>,
+    bars: Vec<Vec<f64>>,
+    noise_std: f64,
+    rng: Rng,
+}
+
+impl OrientedBars {
+    /// Creates the stimulus: `size × size` images, `n_orientations` angles.
+    pub fn new(
+        size: usize,
+        n_orientations: usize,
+        spacing: AngleSpacing,
+        noise_std: f64,
+        rng: Rng,
+    ) -> Result<Self> {
+        if size < 3 {
+            return Err(Error::invalid_parameter(
+                "oriented bars",
+                "size",
+                ">= 3 pixels, so that a bar has at least one pixel",
+                size,
+            ));
+        }
+        if n_orientations == 0 {
+            return Err(Error::invalid_parameter("oriented bars", "n_orientations", ">= 1", 0));
+        }
+        check_non_negative("oriented bars", "noise_std", noise_std)?;
+        let angles = spacing.angles(n_orientations);
+        let bars = angles.iter().map(|&a| draw_bar(a, size)).collect();
+        Ok(OrientedBars {
+            size,
+            angles,
+            bars,
+            noise_std,
+            rng,
+        })
+    }
+
+    /// The angles in radians.
+    pub fn angles(&self) -> &[f64] {
+        &self.angles
+    }
+
+    /// The noiseless bar for each angle.
+    pub fn clean_bars(&self) -> &[Vec<f64>] {
+        &self.bars
+    }
+}
+
+impl Stimulus for OrientedBars {
+    fn n_inputs(&self) -> usize {
+        self.size * self.size
+    }
+
+    fn image_shape(&self) -> Option<(usize, usize)> {
+        Some((self.size, self.size))
+    }
+
+    fn next_into(&mut self, x: &mut [f64]) {
+        // Pick an orientation, add Gaussian noise, clip to [0, 1].
+        let k = self.rng.random_range(0..self.bars.len());
+        for (x_j, &bar_j) in x.iter_mut().zip(&self.bars[k]) {
+            let noise: f64 = StandardNormal.sample(&mut self.rng);
+            *x_j = (bar_j + self.noise_std * noise).clamp(0.0, 1.0);
+        }
+    }
+}
