@@ -28,9 +28,7 @@ pub enum Error {
 
     /// Training stopped because the weights became non-finite or exceeded the
     /// divergence threshold.
-    #[error(
-        "{quantity} diverged at presentation {presentation}: {detail}; {remedy}"
-    )]
+    #[error("{quantity} diverged at presentation {presentation}: {detail}; {remedy}")]
     Diverged {
         presentation: u64,
         quantity: String,
@@ -84,7 +82,12 @@ pub(crate) fn check_positive(model: &'static str, name: &'static str, value: f64
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(Error::invalid_parameter(model, name, "a finite number > 0", value))
+        Err(Error::invalid_parameter(
+            model,
+            name,
+            "a finite number > 0",
+            value,
+        ))
     }
 }
 
@@ -97,6 +100,11 @@ pub(crate) fn check_non_negative(
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {
-        Err(Error::invalid_parameter(model, name, "a finite number >= 0", value))
+        Err(Error::invalid_parameter(
+            model,
+            name,
+            "a finite number >= 0",
+            value,
+        ))
     }
 }

@@ -72,9 +72,14 @@ pub fn symmetric_eigen(c: &Array2<f64>) -> Result<Eigen> {
         });
     }
     let m = Mat::<f64>::from_fn(n, n, |i, j| c[[i, j]]);
-    let evd = m
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| Error::invalid_parameter("eigen-decomposition", "matrix", "decomposable", format!("{e:?}")))?;
+    let evd = m.self_adjoint_eigen(Side::Lower).map_err(|e| {
+        Error::invalid_parameter(
+            "eigen-decomposition",
+            "matrix",
+            "decomposable",
+            format!("{e:?}"),
+        )
+    })?;
     let (s, u) = (evd.S(), evd.U());
     // faer sorts eigenvalues in increasing order.
     let values = Array1::from_shape_fn(n, |k| s[n - 1 - k]);
@@ -141,7 +146,10 @@ mod tests {
         let c = Array2::from_diag(&Array1::from(vec![0.5, 2.0, 1.0]));
         let e = symmetric_eigen(&c).unwrap();
         assert_eq!(e.values.to_vec(), vec![2.0, 1.0, 0.5]);
-        assert!((abs_cosine(e.vectors.row(0).as_slice().unwrap(), &[0.0, 1.0, 0.0]) - 1.0).abs() < 1e-12);
+        assert!(
+            (abs_cosine(e.vectors.row(0).as_slice().unwrap(), &[0.0, 1.0, 0.0]) - 1.0).abs()
+                < 1e-12
+        );
     }
 
     #[test]

@@ -40,7 +40,11 @@ pub fn principal_subspace_overlap(weights: &Array2<f64>, eigen: &Eigen) -> f64 {
 
 /// Euclidean norm of each row (the weights onto each output).
 pub fn row_norms(weights: &Array2<f64>) -> Vec<f64> {
-    weights.rows().into_iter().map(|r| r.dot(&r).sqrt()).collect()
+    weights
+        .rows()
+        .into_iter()
+        .map(|r| r.dot(&r).sqrt())
+        .collect()
 }
 
 /// Selectivity of one output over a set of test patterns.
@@ -73,7 +77,9 @@ pub fn selectivity(layer: &Layer, patterns: &[Vec<f64>]) -> Vec<Selectivity> {
                 .iter()
                 .copied()
                 .enumerate()
-                .fold((0, f64::NEG_INFINITY), |best, (k, v)| if v > best.1 { (k, v) } else { best });
+                .fold((0, f64::NEG_INFINITY), |best, (k, v)| {
+                    if v > best.1 { (k, v) } else { best }
+                });
             let mean = r.iter().sum::<f64>() / r.len().max(1) as f64;
             let index = if max > 0.0 { 1.0 - mean / max } else { 0.0 };
             Selectivity {

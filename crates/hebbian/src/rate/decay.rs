@@ -123,7 +123,11 @@ impl RateRule for HebbDecay {
         for i in 0..n_post {
             hebbian.iter_mut().for_each(|h| *h = 0.0);
             for b in 0..batch {
-                axpy(scale * ys[b * n_post + i], &xs[b * n_pre..(b + 1) * n_pre], &mut hebbian);
+                axpy(
+                    scale * ys[b * n_post + i],
+                    &xs[b * n_pre..(b + 1) * n_pre],
+                    &mut hebbian,
+                );
             }
             let row = w.row_mut(i);
             for (w_ij, h_j) in row.iter_mut().zip(&hebbian) {

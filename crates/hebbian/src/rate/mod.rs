@@ -153,7 +153,10 @@ impl Layer {
     /// Computes `y = f(W x)` into `y`.
     pub fn forward(&self, x: &[f64], y: &mut [f64]) {
         let n_pre = self.n_pre();
-        let w = self.weights.as_slice().expect("weights are kept in standard layout");
+        let w = self
+            .weights
+            .as_slice()
+            .expect("weights are kept in standard layout");
         for (i, y_i) in y.iter_mut().enumerate() {
             let u = dot(&w[i * n_pre..(i + 1) * n_pre], x);
             *y_i = match self.activation {

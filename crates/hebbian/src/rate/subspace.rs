@@ -77,7 +77,11 @@ impl RateRule for OjaSubspace {
         for i in 0..n_post {
             for b in 0..batch {
                 let y_i = ys[b * n_post + i];
-                super::axpy(scale * y_i, &residuals[b * n_pre..(b + 1) * n_pre], w.row_mut(i));
+                super::axpy(
+                    scale * y_i,
+                    &residuals[b * n_pre..(b + 1) * n_pre],
+                    w.row_mut(i),
+                );
             }
         }
         true

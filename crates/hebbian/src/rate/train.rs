@@ -89,9 +89,18 @@ impl TrainSettings {
     /// Checks every setting.
     pub fn validate(&self) -> Result<()> {
         check_positive("training", "eta", self.eta)?;
-        check_positive("training", "divergence_threshold", self.divergence_threshold)?;
+        check_positive(
+            "training",
+            "divergence_threshold",
+            self.divergence_threshold,
+        )?;
         if self.batch_size == 0 {
-            return Err(Error::invalid_parameter("training", "batch_size", ">= 1", 0));
+            return Err(Error::invalid_parameter(
+                "training",
+                "batch_size",
+                ">= 1",
+                0,
+            ));
         }
         self.eta_schedule.validate()?;
         self.normalization.validate()

@@ -13,8 +13,9 @@
 //!
 //! [`AngleSpacing::HalfOpen`] spaces `n` angles evenly in `[0, π)`: `k π / n`, so `n`
 //! distinct orientations. The tutorial instead uses `np.linspace(0, np.pi, n)`, which
-//! includes π; a bar at π covers the same pixels as the bar at 0, so the tutorial has
-//! only `n − 1` distinct orientations and shows the horizontal bar twice as often.
+//! includes π. A bar at π is the horizontal bar again (rounding in `sin π ≈ 1.2e−16`
+//! moves one end pixel up a row at `N = 10`), so the tutorial has only `n − 1` distinct
+//! orientations and shows the horizontal one twice as often.
 //! [`AngleSpacing::Tutorial`] reproduces that.
 
 use rand::Rng as _;
@@ -102,7 +103,12 @@ impl OrientedBars {
             ));
         }
         if n_orientations == 0 {
-            return Err(Error::invalid_parameter("oriented bars", "n_orientations", ">= 1", 0));
+            return Err(Error::invalid_parameter(
+                "oriented bars",
+                "n_orientations",
+                ">= 1",
+                0,
+            ));
         }
         check_non_negative("oriented bars", "noise_std", noise_std)?;
         let angles = spacing.angles(n_orientations);

@@ -66,7 +66,12 @@ impl Dataset {
         }
         let n_samples = values.len() / dim;
         if n_samples == 0 {
-            return Err(Error::invalid_parameter("data set", "samples", "at least 1", 0));
+            return Err(Error::invalid_parameter(
+                "data set",
+                "samples",
+                "at least 1",
+                0,
+            ));
         }
         Ok(Dataset {
             values,
@@ -189,6 +194,59 @@ impl Stimulus for DatasetStimulus {
                 }
             }
         }
+    }
+}
+
+/// Presents a fixed list of vectors in order, over and over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cycle {
+    inputs: Vec<Vec<f64>>,
+    next: usize,
+}
+
+impl Cycle {
+    /// Creates the cycle; every input must have the same, non-zero length.
+    pub fn new(inputs: Vec<Vec<f64>>) -> Result<Self> {
+        let Some(first) = inputs.first() else {
+            return Err(Error::invalid_parameter(
+                "input cycle",
+                "inputs",
+                "at least one vector",
+                0,
+            ));
+        };
+        let n = first.len();
+        if n == 0 {
+            return Err(Error::invalid_parameter(
+                "input cycle",
+                "inputs",
+                "non-empty vectors",
+                0,
+            ));
+        }
+        if let Some(bad) = inputs.iter().position(|x| x.len() != n) {
+            return Err(Error::ShapeMismatch {
+                context: "input cycle: every vector has the length of the first",
+                expected: n.to_string(),
+                got: format!("{} (vector {bad})", inputs[bad].len()),
+            });
+        }
+        Ok(Cycle { inputs, next: 0 })
+    }
+}
+
+impl Stimulus for Cycle {
+    fn n_inputs(&self) -> usize {
+        self.inputs[0].len()
+    }
+
+    fn image_shape(&self) -> Option<(usize, usize)> {
+        None
+    }
+
+    fn next_into(&mut self, x: &mut [f64]) {
+        x.copy_from_slice(&self.inputs[self.next]);
+        self.next = (self.next + 1) % self.inputs.len();
     }
 }
 

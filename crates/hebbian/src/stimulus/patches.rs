@@ -48,17 +48,36 @@ impl Default for PatchSettings {
 }
 
 /// Samples patches from `images`.
-pub fn sample_patches(images: &[GrayImage], settings: &PatchSettings, rng: &mut Rng) -> Result<Dataset> {
+pub fn sample_patches(
+    images: &[GrayImage],
+    settings: &PatchSettings,
+    rng: &mut Rng,
+) -> Result<Dataset> {
     let size = settings.size;
     if size == 0 {
-        return Err(Error::invalid_parameter("image patches", "size", ">= 1 pixel", 0));
+        return Err(Error::invalid_parameter(
+            "image patches",
+            "size",
+            ">= 1 pixel",
+            0,
+        ));
     }
     if settings.n_patches == 0 {
-        return Err(Error::invalid_parameter("image patches", "n_patches", ">= 1", 0));
+        return Err(Error::invalid_parameter(
+            "image patches",
+            "n_patches",
+            ">= 1",
+            0,
+        ));
     }
     check_positive("image patches", "whiten_epsilon", settings.whiten_epsilon)?;
     if images.is_empty() {
-        return Err(Error::invalid_parameter("image patches", "images", "at least one image", 0));
+        return Err(Error::invalid_parameter(
+            "image patches",
+            "images",
+            "at least one image",
+            0,
+        ));
     }
     if let Some(small) = images.iter().find(|im| im.width < size || im.height < size) {
         return Err(Error::invalid_parameter(
