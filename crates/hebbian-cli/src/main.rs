@@ -1,1 +1,127 @@
-fn main() {}
+//! `hebbian`: runs Hebbian-learning and plasticity experiments from the command line.
+
+mod builtins;
+mod experiment;
+mod output;
+mod plot;
+mod progress;
+mod rate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use experiment::{Experiment, InputError};
+use rate::run::{Outcome, RunOptions};
+
+/// Hebbian learning and synaptic plasticity experiments.
+#[derive(Debug, Parser)]
+#[command(name = "hebbian", version, about, long_about = None)]
+struct Cli {
+    /// Print only warnings and errors: no progress bar, no report.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a built-in experiment by name, or an experiment file (TOML).
+    Run {
+        /// Built-in name (see `hebbian list`) or path to an experiment file.
+        experiment: String,
+
+        /// Output folder [default: runs/NAME].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+
+        /// Seed of every random stream; overrides the experiment's `seed`.
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+
+        /// Folder with the data files the experiment reads (MNIST, images)
+        /// [default: $HEBBIAN_DATA].
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+
+        /// Override any parameter by its dotted key, e.g. --set rule.eta=0.01 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// List the built-in experiments.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(error) => report_error(&error),
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::List => {
+            let width = builtins::names().iter().map(|n| n.len()).max().unwrap_or(0);
+            for builtin in builtins::BUILTINS {
+                println!(
+                    "{:width$}  {}",
+                    builtin.name,
+                    builtins::description(builtin)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            experiment,
+            out,
+            seed,
+            data,
+            set,
+        } => {
+            let (source, text) = experiment::locate(&experiment)?;
+            let parsed = experiment::parse(&source, &text, &set, seed)?;
+            let data_dir = data.or_else(|| std::env::var_os("HEBBIAN_DATA").map(PathBuf::from));
+            let options = RunOptions {
+                out_dir: out,
+                data_dir,
+                quiet: cli.quiet,
+            };
+            match parsed {
+                Experiment::Rate(rate) => match rate::run::run(&rate, &source, &options)? {
+                    Outcome::Completed | Outcome::Stopped => Ok(ExitCode::SUCCESS),
+                },
+            }
+        }
+    }
+}
+
+/// Prints the error chain and picks the exit status: 2 for bad input (experiment,
+/// option, parameter or data file), 1 for a failure while running.
+fn report_error(error: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+    let is_input = error.chain().any(|cause| {
+        cause.downcast_ref::<InputError>().is_some()
+            || matches!(
+                cause.downcast_ref::<hebbian::Error>(),
+                Some(
+                    hebbian::Error::InvalidParameter { .. }
+                        | hebbian::Error::InvalidData { .. }
+                        | hebbian::Error::ShapeMismatch { .. }
+                )
+            )
+    });
+    if is_input {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
+    }
+}

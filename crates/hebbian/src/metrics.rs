@@ -73,13 +73,13 @@ pub fn selectivity(layer: &Layer, patterns: &[Vec<f64>]) -> Vec<Selectivity> {
     responses
         .into_iter()
         .map(|r| {
-            let (preferred, max) = r
-                .iter()
-                .copied()
-                .enumerate()
-                .fold((0, f64::NEG_INFINITY), |best, (k, v)| {
-                    if v > best.1 { (k, v) } else { best }
-                });
+            let (preferred, max) =
+                r.iter()
+                    .copied()
+                    .enumerate()
+                    .fold((0, f64::NEG_INFINITY), |best, (k, v)| {
+                        if v > best.1 { (k, v) } else { best }
+                    });
             let mean = r.iter().sum::<f64>() / r.len().max(1) as f64;
             let index = if max > 0.0 { 1.0 - mean / max } else { 0.0 };
             Selectivity {

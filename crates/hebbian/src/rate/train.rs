@@ -7,9 +7,12 @@
 //!
 //! # Divergence
 //!
-//! After every update the loop checks every weight (and BCM's θ). A non-finite value, or
-//! a weight whose magnitude exceeds `divergence_threshold`, stops training with
-//! [`Error::Diverged`], naming the presentation, the quantity and the rule's remedy.
+//! After every update the loop checks every weight (and BCM's θ). A non-finite weight,
+//! or an output whose weight vector has a Euclidean norm above `divergence_threshold`,
+//! stops training with [`Error::Diverged`], naming the presentation, the quantity and
+//! the rule's remedy. The check first sums the squares of all weights (one vectorised
+//! pass, through which NaN and infinity propagate) and looks at single rows only when
+//! that sum exceeds the squared threshold.
 //! The layer keeps the weights it had at that point, so a caller can still save them.
 
 use serde::{Deserialize, Serialize};
@@ -68,7 +71,7 @@ pub struct TrainSettings {
     pub eta_schedule: EtaSchedule,
     /// Normalization applied after every update.
     pub normalization: Normalization,
-    /// A weight whose magnitude exceeds this stops training.
+    /// An output whose weight vector has a larger Euclidean norm stops training.
     pub divergence_threshold: f64,
 }
 
@@ -232,11 +235,12 @@ fn check_divergence(
 ) -> Result<()> {
     let threshold = settings.divergence_threshold;
     let w = layer.weights.as_slice().expect("standard layout");
-    let within = w.iter().all(|w_ij| w_ij.abs() <= threshold);
+    let total_sq = super::dot(w, w);
     let theta_ok = rule
         .theta()
         .is_none_or(|theta| theta.iter().all(|t| t.is_finite()));
-    if within && theta_ok {
+    // Fast path: every row norm is at most the norm of the whole matrix.
+    if total_sq <= threshold * threshold && theta_ok {
         return Ok(());
     }
 
@@ -252,28 +256,28 @@ fn check_divergence(
         });
     }
 
-    // `abs() <= threshold` is false for NaN too, so this finds the first offending weight.
     let n_pre = layer.n_pre();
-    let index = w
-        .iter()
-        .position(|w_ij| !(w_ij.abs() <= threshold))
-        .expect("some weight failed the check");
-    let (i, j) = (index / n_pre, index % n_pre);
-    let value = w[index];
-    let detail = if value.is_finite() {
-        let row_norm = layer.weights.row(i).dot(&layer.weights.row(i)).sqrt();
-        format!(
-            "|w[{i}, {j}]| = {:.4e} exceeds the divergence threshold {threshold:e} \
-             (row norm {row_norm:.4e})",
-            value.abs()
-        )
-    } else {
-        format!("w[{i}, {j}] = {value} is not finite")
-    };
-    Err(Error::Diverged {
-        presentation,
-        quantity: format!("weights of output {i}"),
-        detail,
-        remedy,
-    })
+    if let Some(index) = w.iter().position(|w_ij| !w_ij.is_finite()) {
+        let (i, j) = (index / n_pre, index % n_pre);
+        return Err(Error::Diverged {
+            presentation,
+            quantity: format!("weights of output {i}"),
+            detail: format!("w[{i}, {j}] = {} is not finite", w[index]),
+            remedy,
+        });
+    }
+    for (i, row) in w.chunks_exact(n_pre).enumerate() {
+        let norm = super::dot(row, row).sqrt();
+        if norm > threshold {
+            return Err(Error::Diverged {
+                presentation,
+                quantity: format!("weights of output {i}"),
+                detail: format!(
+                    "their norm |w| = {norm:.4e} exceeds the divergence threshold {threshold:e}"
+                ),
+                remedy,
+            });
+        }
+    }
+    Ok(())
 }

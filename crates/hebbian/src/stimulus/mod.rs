@@ -25,6 +25,20 @@ pub trait Stimulus {
     fn next_into(&mut self, x: &mut [f64]);
 }
 
+impl<S: Stimulus + ?Sized> Stimulus for Box<S> {
+    fn n_inputs(&self) -> usize {
+        (**self).n_inputs()
+    }
+
+    fn image_shape(&self) -> Option<(usize, usize)> {
+        (**self).image_shape()
+    }
+
+    fn next_into(&mut self, x: &mut [f64]) {
+        (**self).next_into(x)
+    }
+}
+
 /// A finite set of samples, stored row-major as `f32` to halve the memory of large sets
 /// (MNIST is 60 000 × 784). Values are converted to `f64` when presented.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,209 @@
+//! Experiment files: loading, `--set` overrides and dispatch on the model family.
+//!
+//! An experiment is a TOML table. The top-level key `family` selects the model family
+//! (only `"rate"` so far, the default); the rest of the table is checked against that
+//! family's schema, rejecting unknown keys and wrong types with the key's path.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::de::DeserializeOwned;
+
+use crate::builtins;
+use crate::rate::config::RateExperiment;
+
+/// Where an experiment came from, for messages and the summary.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A built-in experiment, by name.
+    Builtin(&'static str),
+    /// An experiment file.
+    File(PathBuf),
+}
+
+impl Source {
+    /// The name used in messages: `built-in experiment NAME` or the file's path.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Builtin(name) => format!("built-in experiment {name}"),
+            Source::File(path) => path.display().to_string(),
+        }
+    }
+
+    /// Folder that relative paths in the file are resolved against, for files.
+    pub fn folder(&self) -> Option<&Path> {
+        match self {
+            Source::Builtin(_) => None,
+            Source::File(path) => path.parent(),
+        }
+    }
+}
+
+/// A parsed experiment of any family.
+#[derive(Debug, Clone)]
+pub enum Experiment {
+    /// A rate-based layer trained with a plasticity rule.
+    Rate(Box<RateExperiment>),
+}
+
+/// An input error: bad experiment, bad option, bad data file. Exits with status 2.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Returns an [`InputError`] as an `anyhow` error.
+pub fn input_error(message: impl Into<String>) -> anyhow::Error {
+    InputError(message.into()).into()
+}
+
+/// Finds the experiment named `target`: a built-in name, or a path to a TOML file.
+pub fn locate(target: &str) -> Result<(Source, String)> {
+    if let Some(builtin) = builtins::find(target) {
+        return Ok((Source::Builtin(builtin.name), builtin.toml.to_string()));
+    }
+    let path = Path::new(target);
+    let looks_like_file = target.ends_with(".toml") || target.contains(std::path::MAIN_SEPARATOR);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read experiment file {}", path.display()))?;
+        return Ok((Source::File(path.to_path_buf()), text));
+    }
+    if looks_like_file {
+        return Err(input_error(format!(
+            "experiment file {target} not found; check the path"
+        )));
+    }
+    Err(input_error(format!(
+        "unknown experiment {target:?}: it is neither a built-in experiment nor a file; \
+         run `hebbian list` for the built-in names ({})",
+        builtins::names().join(", ")
+    )))
+}
+
+/// Parses `text` from `source`, applies the `--set` overrides and the seed, and checks
+/// the result against the family's schema.
+pub fn parse(
+    source: &Source,
+    text: &str,
+    overrides: &[String],
+    seed: Option<u64>,
+) -> Result<Experiment> {
+    let origin = source.describe();
+    let mut table: toml::Table = toml::from_str(text)
+        .map_err(|e| input_error(format!("invalid experiment file {origin}: {e}")))?;
+
+    for assignment in overrides {
+        apply_override(&mut table, assignment)?;
+    }
+    if let Some(seed) = seed {
+        table.insert("seed".into(), toml::Value::Integer(seed as i64));
+    }
+
+    let family = match table.get("family") {
+        None => "rate".to_string(),
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(input_error(format!(
+                "invalid experiment file {origin}: key `family` must be a string such as \"rate\", got {other}"
+            )));
+        }
+    };
+    match family.as_str() {
+        "rate" => {
+            let experiment: RateExperiment = deserialize(table, &origin, overrides)?;
+            experiment
+                .validate()
+                .map_err(|e| input_error(format!("invalid experiment {origin}: {e}")))?;
+            Ok(Experiment::Rate(Box::new(experiment)))
+        }
+        other => Err(input_error(format!(
+            "invalid experiment file {origin}: unknown family {other:?}; the families are: rate"
+        ))),
+    }
+}
+
+fn deserialize<T: DeserializeOwned>(
+    table: toml::Table,
+    origin: &str,
+    overrides: &[String],
+) -> Result<T> {
+    let value = toml::Value::Table(table);
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let hint = if overrides.is_empty() {
+            String::new()
+        } else {
+            format!(" (after --set {})", overrides.join(", --set "))
+        };
+        input_error(format!(
+            "invalid experiment {origin}{hint}: key `{path}`: {}",
+            e.into_inner()
+        ))
+    })
+}
+
+/// Applies one `key.path=value` assignment. The value is read as a TOML value when it
+/// parses as one (`0.01`, `true`, `"text"`, `[1, 2]`), otherwise as a bare string.
+pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<()> {
+    let Some((key, raw)) = assignment.split_once('=') else {
+        bail!(input_error(format!(
+            "invalid --set {assignment:?}: expected KEY=VALUE, for example --set rule.eta=0.01"
+        )));
+    };
+    let key = key.trim();
+    let parts: Vec<&str> = key.split('.').collect();
+    if key.is_empty() || parts.iter().any(|p| p.is_empty()) {
+        bail!(input_error(format!(
+            "invalid --set {assignment:?}: the key must be a dotted path such as rule.eta"
+        )));
+    }
+    let raw = raw.trim();
+    let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+
+    let mut current = table;
+    for (depth, part) in parts[..parts.len() - 1].iter().enumerate() {
+        let entry = current
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = match entry {
+            toml::Value::Table(t) => t,
+            other => bail!(input_error(format!(
+                "invalid --set {assignment:?}: {} is {other}, not a table",
+                parts[..=depth].join(".")
+            ))),
+        };
+    }
+    current.insert(parts[parts.len() - 1].to_string(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_nested_and_typed() {
+        let mut table: toml::Table = toml::from_str("[rule]\neta = 0.1").unwrap();
+        apply_override(&mut table, "rule.eta=0.5").unwrap();
+        apply_override(&mut table, "stimulus.kind=idx").unwrap();
+        assert_eq!(table["rule"]["eta"].as_float(), Some(0.5));
+        assert_eq!(table["stimulus"]["kind"].as_str(), Some("idx"));
+    }
+
+    #[test]
+    fn override_rejects_missing_equals() {
+        let mut table = toml::Table::new();
+        let err = apply_override(&mut table, "rule.eta").unwrap_err();
+        assert!(err.to_string().contains("KEY=VALUE"));
+    }
+}

@@ -1,0 +1,60 @@
+//! A progress bar on stderr that appears only once a run has taken about a second, and
+//! only when stderr is a terminal and the run is not quiet.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Delay before the bar appears.
+const SHOW_AFTER: Duration = Duration::from_secs(1);
+
+/// Lazily shown progress bar.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    start: Instant,
+    total: u64,
+    enabled: bool,
+    unit: &'static str,
+}
+
+impl Progress {
+    /// Creates the bar for `total` steps counted in `unit` ("presentations").
+    pub fn new(total: u64, quiet: bool, unit: &'static str) -> Self {
+        Progress {
+            bar: None,
+            start: Instant::now(),
+            total,
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            unit,
+        }
+    }
+
+    /// Reports that `done` steps are complete. Cheap enough to call often.
+    pub fn update(&mut self, done: u64) {
+        if !self.enabled {
+            return;
+        }
+        if self.bar.is_none() && self.start.elapsed() >= SHOW_AFTER {
+            let bar = ProgressBar::with_draw_target(Some(self.total), ProgressDrawTarget::stderr());
+            let template = format!(
+                "{{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {} ({{per_sec}}, eta {{eta}})",
+                self.unit
+            );
+            if let Ok(style) = ProgressStyle::with_template(&template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Rate-based experiments: the schema of their files and the runner.
+
+pub mod config;
+pub mod run;
+mod stimulus;

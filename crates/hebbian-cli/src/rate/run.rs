@@ -1,0 +1,663 @@
+//! Runs a rate-based experiment and writes its outputs.
+//!
+//! Outputs in the run folder:
+//!
+//! | file | content |
+//! |---|---|
+//! | `weights.npy` | final weights, `float64`, shape `(n_post, n_pre)`; row `i` holds the weights onto output `i` |
+//! | `snapshots.npz` | `presentation` `(S,)` and `weights` `(S, n_post, n_pre)`, from the initial weights to the final ones |
+//! | `trajectories.npz` | `presentation` `(T,)`, `eta` `(T,)`, `weight_norm` `(T, n_post)`, and `theta` `(T, n_post)` for BCM |
+//! | `eigenvectors.npy`, `eigenvalues.npy` | PCA rules: the leading `n_post` eigenvectors `(n_post, n_pre)` and eigenvalues of the reference matrix |
+//! | `summary.json` | every parameter, seed, version, status, metrics, warnings, timings |
+//! | `features.png/.svg` | the learned weights as images |
+//! | `weight_norms.png/.svg`, `theta.png/.svg` | trajectories |
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use hebbian::Error;
+use hebbian::linalg::{Eigen, abs_cosine, symmetric_eigen};
+use hebbian::metrics::{self, Target};
+use hebbian::rate::train::{EtaSchedule, Observer, TrainSettings, train};
+use hebbian::rate::{
+    Activation, Bcm, DecayForm, Hebb, HebbDecay, Layer, Normalization, Oja, OjaSubspace, RateRule,
+    Sanger, WeightInit,
+};
+use hebbian::rng::{self, streams};
+use ndarray::{Array1, Array2, Array3, Axis};
+use serde_json::{Value, json};
+
+use super::config::{
+    InitKind, NormalizationKind, OnDivergence, RateExperiment, RuleKind, ScheduleKind,
+};
+use super::stimulus::{self, BuiltStimulus, DataLocation};
+use crate::experiment::Source;
+use crate::output::RunDir;
+use crate::plot::{LinePlot, feature_grid};
+use crate::progress::Progress;
+
+/// Command-line options that apply to every run.
+pub struct RunOptions {
+    /// Output folder; default `runs/NAME`.
+    pub out_dir: Option<PathBuf>,
+    /// Data folder for experiments that read files.
+    pub data_dir: Option<PathBuf>,
+    /// Suppress the progress bar and the final report.
+    pub quiet: bool,
+}
+
+/// How a run ended.
+pub enum Outcome {
+    /// Training finished.
+    Completed,
+    /// Training stopped on divergence, as the experiment asked (`on_divergence = "stop"`).
+    Stopped,
+}
+
+/// Runs `experiment` and writes its outputs. A divergence with `on_divergence = "error"`
+/// is returned as an error after the outputs are written.
+pub fn run(experiment: &RateExperiment, source: &Source, options: &RunOptions) -> Result<Outcome> {
+    let start = Instant::now();
+    let location = DataLocation {
+        data_dir: options.data_dir.as_deref(),
+        source,
+    };
+
+    // Stimulus, layer and rule.
+    let mut built = stimulus::build(experiment, &location)?;
+    let n_pre = built.stimulus.n_inputs();
+    let n_post = experiment.layer.n_post;
+    let init = weight_init(experiment);
+    let weights = init.sample(
+        n_post,
+        n_pre,
+        &mut rng::stream(experiment.seed, streams::INIT),
+    )?;
+    let mut layer = Layer::new(weights, experiment.layer.activation);
+    let mut rule = build_rule(experiment, n_post)?;
+    let settings = train_settings(experiment, built.dataset.as_ref().map(|d| d.len()));
+
+    // Train.
+    let mut recorder = Recorder::new(&layer, &settings, experiment, options.quiet);
+    let train_start = Instant::now();
+    let result = train(
+        &mut layer,
+        rule.as_mut(),
+        built.stimulus.as_mut(),
+        &settings,
+        &mut recorder,
+    );
+    let training_time = train_start.elapsed().as_secs_f64();
+    recorder.progress.finish();
+
+    let (status, presentations, divergence) = match result {
+        Ok(report) => ("completed", report.presentations, None),
+        Err(error @ Error::Diverged { presentation, .. }) => {
+            ("diverged", presentation, Some(error))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    recorder.record_final(presentations, &layer, rule.as_ref());
+
+    // Metrics and warnings.
+    let mut warnings = Vec::new();
+    let metrics = evaluate(
+        experiment,
+        &built,
+        &layer,
+        rule.as_ref(),
+        &recorder,
+        &mut warnings,
+    )?;
+    if let Some(error) = &divergence {
+        warnings.insert(0, error.to_string());
+    }
+
+    // Outputs.
+    let out_dir = options
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| Path::new("runs").join(&experiment.name));
+    let mut run_dir = RunDir::create(&out_dir)?;
+    write_arrays(&mut run_dir, &layer, &recorder, &metrics)?;
+    if experiment.output.figures {
+        write_figures(
+            &mut run_dir,
+            experiment,
+            &built,
+            &layer,
+            &recorder,
+            &metrics.eigen,
+        )?;
+    }
+    let summary = json!({
+        "experiment": experiment.name,
+        "source": source.describe(),
+        "hebbian_version": env!("CARGO_PKG_VERSION"),
+        "seed": experiment.seed,
+        "parameters": experiment,
+        "stimulus": built.info,
+        "status": status,
+        "presentations": presentations,
+        "presentations_planned": settings.presentations,
+        "weights_shape": [n_post, n_pre],
+        "weights_layout": "W[post, pre]: row i holds the weights onto output i, so y = f(W x)",
+        "metrics": metrics.json,
+        "warnings": warnings,
+        "training_time_s": training_time,
+        "time_per_presentation_us": 1e6 * training_time / presentations.max(1) as f64,
+        "wall_time_s": start.elapsed().as_secs_f64(),
+        "outputs": run_dir.written().iter().cloned().chain(["summary.json".to_string()]).collect::<Vec<_>>(),
+    });
+    run_dir.json("summary.json", &summary)?;
+
+    // Report.
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    if !options.quiet {
+        print_report(
+            experiment,
+            presentations,
+            training_time,
+            &metrics,
+            run_dir.path(),
+        );
+    }
+    match (divergence, experiment.training.on_divergence) {
+        (None, _) => Ok(Outcome::Completed),
+        (Some(_), OnDivergence::Stop) => Ok(Outcome::Stopped),
+        (Some(error), OnDivergence::Error) => Err(anyhow::Error::new(error).context(format!(
+            "training of {} stopped; outputs up to that presentation are in {}",
+            experiment.name,
+            run_dir.path().display()
+        ))),
+    }
+}
+
+fn weight_init(experiment: &RateExperiment) -> WeightInit {
+    let init = &experiment.layer.init;
+    match init.kind {
+        InitKind::Zeros => WeightInit::Zeros,
+        InitKind::Constant => WeightInit::Constant {
+            value: init.value.unwrap_or(0.0),
+        },
+        InitKind::Normal => WeightInit::Normal {
+            std: init.std.unwrap_or(0.1),
+        },
+        InitKind::Uniform => WeightInit::Uniform {
+            low: init.low.unwrap_or(0.0),
+            high: init.high.unwrap_or(1.0),
+        },
+    }
+}
+
+fn build_rule(experiment: &RateExperiment, n_post: usize) -> Result<Box<dyn RateRule>> {
+    let rule = &experiment.rule;
+    Ok(match rule.kind {
+        RuleKind::Hebb => Box::new(Hebb),
+        RuleKind::HebbDecay => Box::new(HebbDecay::new(
+            rule.weight_decay.unwrap_or(0.01),
+            rule.decay_form.unwrap_or(DecayForm::Multiplicative),
+        )?),
+        RuleKind::Oja => Box::new(Oja),
+        RuleKind::Sanger => Box::new(Sanger::new()),
+        RuleKind::OjaSubspace => Box::new(OjaSubspace::new()),
+        RuleKind::Bcm => Box::new(Bcm::new(
+            n_post,
+            rule.theta_init.unwrap_or(1.0),
+            rule.theta_rate.unwrap_or(0.01),
+        )?),
+    })
+}
+
+fn train_settings(experiment: &RateExperiment, dataset_len: Option<usize>) -> TrainSettings {
+    let t = &experiment.training;
+    let presentations = match (t.presentations, t.epochs, dataset_len) {
+        (Some(p), _, _) => p,
+        (None, Some(epochs), Some(len)) => epochs * len as u64,
+        _ => unreachable!("validated: epochs need a data set"),
+    };
+    let eta_schedule = match t.eta_schedule.kind {
+        ScheduleKind::Constant => EtaSchedule::Constant,
+        ScheduleKind::Geometric => EtaSchedule::Geometric {
+            eta_final: t.eta_schedule.eta_final.unwrap_or(experiment.rule.eta),
+        },
+        ScheduleKind::Inverse => EtaSchedule::Inverse {
+            tau: t.eta_schedule.tau.unwrap_or(1.0),
+        },
+    };
+    let target = experiment.normalization.target;
+    let normalization = match experiment.normalization.kind {
+        NormalizationKind::None => Normalization::None,
+        NormalizationKind::Sum => Normalization::Sum { target },
+        NormalizationKind::L2 => Normalization::L2 { target },
+    };
+    TrainSettings {
+        presentations,
+        batch_size: t.batch_size,
+        eta: experiment.rule.eta,
+        eta_schedule,
+        normalization,
+        divergence_threshold: t.divergence_threshold,
+    }
+}
+
+/// Records snapshots, trajectories and activity during training.
+struct Recorder {
+    snapshot_at: Vec<u64>,
+    snapshot_presentations: Vec<u64>,
+    snapshots: Vec<Array2<f64>>,
+    trajectory_every: u64,
+    presentations: Vec<u64>,
+    norms: Vec<Vec<f64>>,
+    theta: Vec<Vec<f64>>,
+    eta: Vec<f64>,
+    active_count: Vec<u64>,
+    observed: u64,
+    progress: Progress,
+}
+
+impl Recorder {
+    fn new(
+        layer: &Layer,
+        settings: &TrainSettings,
+        experiment: &RateExperiment,
+        quiet: bool,
+    ) -> Self {
+        let total = settings.presentations;
+        let count = experiment.output.snapshots as u64;
+        let snapshot_at = (1..=count)
+            .map(|k| (k * total).div_ceil(count.max(1)))
+            .collect();
+        let points = experiment.output.trajectory_points.max(1) as u64;
+        let mut recorder = Recorder {
+            snapshot_at,
+            snapshot_presentations: vec![0],
+            snapshots: vec![layer.weights.clone()],
+            trajectory_every: (total / points).max(1),
+            presentations: Vec::new(),
+            norms: Vec::new(),
+            theta: Vec::new(),
+            eta: Vec::new(),
+            active_count: vec![0; layer.n_post()],
+            observed: 0,
+            progress: Progress::new(total, quiet, "presentations"),
+        };
+        recorder.push_trajectory(0, layer, None, settings.eta);
+        recorder
+    }
+
+    fn push_trajectory(
+        &mut self,
+        presentations: u64,
+        layer: &Layer,
+        theta: Option<&[f64]>,
+        eta: f64,
+    ) {
+        self.presentations.push(presentations);
+        self.norms.push(metrics::row_norms(&layer.weights));
+        if let Some(theta) = theta {
+            self.theta.push(theta.to_vec());
+        }
+        self.eta.push(eta);
+    }
+
+    /// Adds the final state if the last update was not recorded (a divergence, or a
+    /// run length that is not a multiple of the recording interval).
+    fn record_final(&mut self, presentations: u64, layer: &Layer, rule: &dyn RateRule) {
+        if self.presentations.last() != Some(&presentations) {
+            let eta = self.eta.last().copied().unwrap_or(0.0);
+            self.push_trajectory(presentations, layer, rule.theta(), eta);
+        }
+        if self.snapshot_presentations.last() != Some(&presentations) {
+            self.snapshot_presentations.push(presentations);
+            self.snapshots.push(layer.weights.clone());
+        }
+    }
+}
+
+impl Observer for Recorder {
+    fn after_update(
+        &mut self,
+        presentations: u64,
+        layer: &Layer,
+        rule: &dyn RateRule,
+        _x: &[f64],
+        y: &[f64],
+        eta: f64,
+    ) {
+        self.observed += 1;
+        for (count, &y_i) in self.active_count.iter_mut().zip(y) {
+            *count += (y_i > 0.0) as u64;
+        }
+        if presentations.is_multiple_of(self.trajectory_every) {
+            self.push_trajectory(presentations, layer, rule.theta(), eta);
+        }
+        if self
+            .snapshot_at
+            .first()
+            .is_some_and(|&t| presentations >= t)
+        {
+            while self
+                .snapshot_at
+                .first()
+                .is_some_and(|&t| presentations >= t)
+            {
+                self.snapshot_at.remove(0);
+            }
+            self.snapshot_presentations.push(presentations);
+            self.snapshots.push(layer.weights.clone());
+        }
+        if presentations.is_multiple_of(4096) {
+            self.progress.update(presentations);
+        }
+    }
+}
+
+/// Metrics for the summary, plus the eigen-decomposition for figures and files.
+struct Metrics {
+    json: Value,
+    eigen: Option<Eigen>,
+    lines: Vec<String>,
+}
+
+/// Largest input size for which the reference eigen-decomposition is computed.
+const MAX_EIGEN_DIM: usize = 4096;
+
+fn evaluate(
+    experiment: &RateExperiment,
+    built: &BuiltStimulus,
+    layer: &Layer,
+    rule: &dyn RateRule,
+    recorder: &Recorder,
+    warnings: &mut Vec<String>,
+) -> Result<Metrics> {
+    let w = &layer.weights;
+    let n_post = layer.n_post();
+    let kind = experiment.rule.kind;
+    let norms = metrics::row_norms(w);
+    let mut json = json!({ "weight_norms": norms });
+    let mut lines = Vec::new();
+
+    // Outputs that never responded (rectified units with w·x < 0 for every input).
+    if experiment.layer.activation == Activation::Relu {
+        let silent: Vec<usize> = (0..n_post)
+            .filter(|&i| recorder.active_count[i] == 0)
+            .collect();
+        let fraction: Vec<f64> = recorder
+            .active_count
+            .iter()
+            .map(|&c| c as f64 / recorder.observed.max(1) as f64)
+            .collect();
+        json["fraction_active"] = json!(fraction);
+        if !silent.is_empty() {
+            warnings.push(format!(
+                "outputs {:?} (counting from 0) never had a positive response, so their weights never changed: \
+                 with ReLU outputs a unit whose w.x is negative for every input never learns; \
+                 use a non-negative initialisation (layer.init kind = \"uniform\" with low = 0) or linear outputs",
+                silent
+            ));
+        }
+    }
+
+    // Comparison with the eigenvectors of the input's second moment.
+    let mut eigen = None;
+    if layer.n_pre() <= MAX_EIGEN_DIM {
+        let (matrix, description) = stimulus::reference_matrix(built, experiment)?;
+        let decomposition = symmetric_eigen(&matrix)?;
+        let k = n_post.min(layer.n_pre());
+        json["reference_matrix"] = json!(description);
+        json["eigenvalues"] = json!(
+            decomposition
+                .values
+                .iter()
+                .take(k.max(1))
+                .collect::<Vec<_>>()
+        );
+        if kind.is_pca() || matches!(kind, RuleKind::Hebb | RuleKind::HebbDecay) {
+            let target = if kind == RuleKind::Sanger {
+                Target::InOrder
+            } else {
+                Target::First
+            };
+            let cosines = metrics::eigenvector_cosines(w, &decomposition, target);
+            json["abs_cos"] = json!(cosines);
+            json["abs_cos_target"] = json!(match target {
+                Target::InOrder => "eigenvector i for output i (largest eigenvalue first)",
+                Target::First => "first eigenvector for every output",
+            });
+            for (i, cos) in cosines.iter().enumerate() {
+                let k = if target == Target::InOrder { i + 1 } else { 1 };
+                lines.push(format!(
+                    "output {}: |w| = {:.4}, |cos| with eigenvector {k} = {cos:.4}",
+                    i + 1,
+                    norms[i]
+                ));
+            }
+        }
+        if kind == RuleKind::OjaSubspace {
+            let overlap = metrics::principal_subspace_overlap(w, &decomposition);
+            json["subspace_overlap"] = json!(overlap);
+            lines.push(format!("overlap with the top-{n_post} principal subspace = {overlap:.4} (1 = same subspace)"));
+        }
+        eigen = Some(decomposition);
+    }
+
+    if kind.is_pca() && built.mean.is_none() {
+        json["note"] = json!(
+            "input not centred: the PCA rules find eigenvectors of E[x x^T], which differ from the covariance's when the mean is not zero"
+        );
+    }
+    if kind == RuleKind::Oja && n_post > 1 {
+        let mut pairs = Vec::new();
+        for a in 0..n_post {
+            for b in a + 1..n_post {
+                pairs.push(abs_cosine(&w.row(a).to_vec(), &w.row(b).to_vec()));
+            }
+        }
+        let mean = pairs.iter().sum::<f64>() / pairs.len() as f64;
+        json["mean_abs_cos_between_outputs"] = json!(mean);
+        warnings.push(format!(
+            "Oja's rule trains each of the {n_post} outputs on its own, so they all converge to the same first \
+             principal component (mean |cos| between outputs = {mean:.3}); use rule.kind = \"sanger\" or \
+             \"oja-subspace\" for distinct components"
+        ));
+    }
+    if matches!(kind, RuleKind::Sanger | RuleKind::OjaSubspace)
+        && experiment.layer.activation == Activation::Relu
+    {
+        json["note"] = json!(
+            "rectified outputs: Sanger's and the subspace rule converge exactly to principal components only for linear outputs; the cosines are a reference, not a target"
+        );
+    }
+
+    // BCM: threshold and selectivity.
+    if let Some(theta) = rule.theta() {
+        json["theta_final"] = json!(theta);
+        if let Some((bars, angles)) = &built.clean_bars {
+            let patterns: Vec<Vec<f64>> = match &built.mean {
+                Some(mean) => bars
+                    .iter()
+                    .map(|b| b.iter().zip(mean).map(|(v, m)| v - m).collect())
+                    .collect(),
+                None => bars.clone(),
+            };
+            let selectivity = metrics::selectivity(layer, &patterns);
+            let per_output: Vec<Value> = selectivity
+                .iter()
+                .map(|s| {
+                    json!({
+                        "preferred_orientation_deg": angles[s.preferred].to_degrees(),
+                        "selectivity": s.index,
+                        "responses": s.responses,
+                    })
+                })
+                .collect();
+            json["selectivity"] = json!(per_output);
+            json["orientations_deg"] =
+                json!(angles.iter().map(|a| a.to_degrees()).collect::<Vec<_>>());
+            for (i, s) in selectivity.iter().enumerate() {
+                lines.push(format!(
+                    "output {}: prefers {:.1} deg, selectivity 1 - mean/max = {:.3}, theta = {:.4}",
+                    i + 1,
+                    angles[s.preferred].to_degrees(),
+                    s.index,
+                    theta[i]
+                ));
+            }
+        }
+    }
+    if lines.is_empty() {
+        for (i, n) in norms.iter().enumerate() {
+            lines.push(format!("output {}: |w| = {n:.4e}", i + 1));
+        }
+    }
+    Ok(Metrics { json, eigen, lines })
+}
+
+fn write_arrays(
+    run_dir: &mut RunDir,
+    layer: &Layer,
+    recorder: &Recorder,
+    metrics: &Metrics,
+) -> Result<()> {
+    run_dir.npy("weights.npy", &layer.weights)?;
+
+    let (n_post, n_pre) = layer.weights.dim();
+    let mut stacked = Array3::<f64>::zeros((recorder.snapshots.len(), n_post, n_pre));
+    for (k, snapshot) in recorder.snapshots.iter().enumerate() {
+        stacked.index_axis_mut(Axis(0), k).assign(snapshot);
+    }
+    let presentations =
+        Array1::from_iter(recorder.snapshot_presentations.iter().map(|&p| p as f64));
+    run_dir.npz(
+        "snapshots.npz",
+        &[
+            ("presentation", presentations.into_dyn()),
+            ("weights", stacked.into_dyn()),
+        ],
+    )?;
+
+    let t = Array1::from_iter(recorder.presentations.iter().map(|&p| p as f64));
+    let to_matrix = |rows: &[Vec<f64>]| {
+        Array2::from_shape_fn((rows.len(), n_post), |(r, i)| rows[r][i]).into_dyn()
+    };
+    let mut arrays = vec![
+        ("presentation", t.into_dyn()),
+        ("eta", Array1::from(recorder.eta.clone()).into_dyn()),
+        ("weight_norm", to_matrix(&recorder.norms)),
+    ];
+    if !recorder.theta.is_empty() && recorder.theta.len() == recorder.presentations.len() - 1 {
+        // θ is not recorded at presentation 0 (the rule has not run yet); pad with NaN.
+        let mut rows = vec![vec![f64::NAN; n_post]];
+        rows.extend(recorder.theta.iter().cloned());
+        arrays.push(("theta", to_matrix(&rows)));
+    }
+    run_dir.npz("trajectories.npz", &arrays)?;
+
+    if let Some(eigen) = &metrics.eigen {
+        let k = n_post.min(eigen.values.len());
+        run_dir.npy("eigenvalues.npy", &eigen.values.slice(ndarray::s![..k]))?;
+        run_dir.npy(
+            "eigenvectors.npy",
+            &eigen.vectors.slice(ndarray::s![..k, ..]),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_figures(
+    run_dir: &mut RunDir,
+    experiment: &RateExperiment,
+    built: &BuiltStimulus,
+    layer: &Layer,
+    recorder: &Recorder,
+    eigen: &Option<Eigen>,
+) -> Result<()> {
+    let rule = experiment.rule.kind.as_str();
+    if let Some(shape) = built.image_shape {
+        let labels: Vec<String> = (1..=layer.n_post())
+            .map(|i| format!("output {i}"))
+            .collect();
+        let title = format!("{}: learned weights ({rule})", experiment.name);
+        feature_grid(run_dir, "features", &layer.weights, shape, &title, &labels)
+            .context("failed to draw the feature figure")?;
+        if let Some(eigen) = eigen
+            && experiment.rule.kind.is_pca()
+        {
+            let k = layer.n_post().min(eigen.values.len());
+            let vectors = eigen.vectors.slice(ndarray::s![..k, ..]).to_owned();
+            let labels: Vec<String> = (1..=k).map(|i| format!("eigenvector {i}")).collect();
+            let title = format!("{}: eigenvectors of the reference matrix", experiment.name);
+            feature_grid(run_dir, "eigenvectors", &vectors, shape, &title, &labels)?;
+        }
+    }
+
+    let x: Vec<f64> = recorder.presentations.iter().map(|&p| p as f64).collect();
+    let series = |rows: &[Vec<f64>]| -> Vec<(String, Vec<f64>)> {
+        (0..layer.n_post())
+            .map(|i| {
+                (
+                    format!("output {}", i + 1),
+                    rows.iter().map(|r| r[i]).collect(),
+                )
+            })
+            .collect()
+    };
+    let growth = recorder
+        .norms
+        .iter()
+        .flatten()
+        .fold(0.0f64, |m, v| m.max(*v))
+        / recorder
+            .norms
+            .first()
+            .map_or(1.0, |r| r.iter().fold(f64::MIN_POSITIVE, |m, v| m.max(*v)));
+    LinePlot {
+        stem: "weight_norms",
+        title: &format!("{}: weight norm per output ({rule})", experiment.name),
+        x_label: "presentation",
+        y_label: "|w|",
+        x: &x,
+        series: series(&recorder.norms),
+        log_y: growth > 100.0,
+    }
+    .write(run_dir)?;
+    if !recorder.theta.is_empty() {
+        LinePlot {
+            stem: "theta",
+            title: &format!("{}: BCM threshold theta per output", experiment.name),
+            x_label: "presentation",
+            y_label: "theta",
+            x: &x[x.len() - recorder.theta.len()..],
+            series: series(&recorder.theta),
+            log_y: false,
+        }
+        .write(run_dir)?;
+    }
+    Ok(())
+}
+
+fn print_report(
+    experiment: &RateExperiment,
+    presentations: u64,
+    seconds: f64,
+    metrics: &Metrics,
+    out: &Path,
+) {
+    println!(
+        "{}: {} presentations in {:.3} s ({:.3} us per presentation), rule {}, seed {}",
+        experiment.name,
+        presentations,
+        seconds,
+        1e6 * seconds / presentations.max(1) as f64,
+        experiment.rule.kind.as_str(),
+        experiment.seed
+    );
+    for line in &metrics.lines {
+        println!("  {line}");
+    }
+    println!("outputs in {}", out.display());
+}
