@@ -72,7 +72,7 @@ where
         let label = labels
             .get(i)
             .cloned()
-            .unwrap_or_else(|| format!("output {}", i + 1));
+            .unwrap_or_else(|| format!("output {i}"));
         let panel = panel.titled(&label, ("sans-serif", 13)).map_err(err)?;
         let (w, h) = panel.dim_in_pixel();
         let side = w.min(h).saturating_sub(6) as f64;

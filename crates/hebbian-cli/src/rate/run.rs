@@ -9,6 +9,8 @@
 //! | `trajectories.npz` | `presentation` `(T,)`, `eta` `(T,)`, `weight_norm` `(T, n_post)`, and `theta` `(T, n_post)` for BCM |
 //! | `eigenvectors.npy`, `eigenvalues.npy` | PCA rules: the leading `n_post` eigenvectors `(n_post, n_pre)` and eigenvalues of the reference matrix |
 //! | `summary.json` | every parameter, seed, version, status, metrics, warnings, timings |
+//!
+//! Outputs and eigenvectors are numbered from 0, like the rows of `weights.npy`.
 //! | `features.png/.svg` | the learned weights as images |
 //! | `weight_norms.png/.svg`, `theta.png/.svg` | trajectories |
 
@@ -91,10 +93,14 @@ pub fn run(experiment: &RateExperiment, source: &Source, options: &RunOptions) -
     let training_time = train_start.elapsed().as_secs_f64();
     recorder.progress.finish();
 
-    let (status, presentations, divergence) = match result {
-        Ok(report) => ("completed", report.presentations, None),
+    let (status, presentations, divergence, input_norms) = match result {
+        Ok(report) => {
+            let norms =
+                json!({ "max": report.max_input_norm_sq, "mean": report.mean_input_norm_sq });
+            ("completed", report.presentations, None, norms)
+        }
         Err(error @ Error::Diverged { presentation, .. }) => {
-            ("diverged", presentation, Some(error))
+            ("diverged", presentation, Some(error), Value::Null)
         }
         Err(other) => return Err(other.into()),
     };
@@ -144,6 +150,7 @@ pub fn run(experiment: &RateExperiment, source: &Source, options: &RunOptions) -
         "weights_shape": [n_post, n_pre],
         "weights_layout": "W[post, pre]: row i holds the weights onto output i, so y = f(W x)",
         "metrics": metrics.json,
+        "input_norm_sq": input_norms,
         "warnings": warnings,
         "training_time_s": training_time,
         "time_per_presentation_us": 1e6 * training_time / presentations.max(1) as f64,
@@ -394,7 +401,7 @@ fn evaluate(
         json["fraction_active"] = json!(fraction);
         if !silent.is_empty() {
             warnings.push(format!(
-                "outputs {:?} (counting from 0) never had a positive response, so their weights never changed: \
+                "outputs {:?} never had a positive response, so their weights never changed: \
                  with ReLU outputs a unit whose w.x is negative for every input never learns; \
                  use a non-negative initialisation (layer.init kind = \"uniform\" with low = 0) or linear outputs",
                 silent
@@ -429,10 +436,9 @@ fn evaluate(
                 Target::First => "first eigenvector for every output",
             });
             for (i, cos) in cosines.iter().enumerate() {
-                let k = if target == Target::InOrder { i + 1 } else { 1 };
+                let k = if target == Target::InOrder { i } else { 0 };
                 lines.push(format!(
-                    "output {}: |w| = {:.4}, |cos| with eigenvector {k} = {cos:.4}",
-                    i + 1,
+                    "output {i}: |w| = {:.4}, |cos| with eigenvector {k} = {cos:.4}",
                     norms[i]
                 ));
             }
@@ -445,12 +451,11 @@ fn evaluate(
         eigen = Some(decomposition);
     }
 
+    let mut notes = Vec::new();
     if kind.is_pca() && built.mean.is_none() {
-        json["note"] = json!(
-            "input not centred: the PCA rules find eigenvectors of E[x x^T], which differ from the covariance's when the mean is not zero"
-        );
+        notes.push("input not centred: the PCA rules find eigenvectors of E[x x^T], which differ from the covariance's when the mean is not zero");
     }
-    if kind == RuleKind::Oja && n_post > 1 {
+    if n_post > 1 {
         let mut pairs = Vec::new();
         for a in 0..n_post {
             for b in a + 1..n_post {
@@ -459,19 +464,23 @@ fn evaluate(
         }
         let mean = pairs.iter().sum::<f64>() / pairs.len() as f64;
         json["mean_abs_cos_between_outputs"] = json!(mean);
-        warnings.push(format!(
-            "Oja's rule trains each of the {n_post} outputs on its own, so they all converge to the same first \
-             principal component (mean |cos| between outputs = {mean:.3}); use rule.kind = \"sanger\" or \
-             \"oja-subspace\" for distinct components"
+        lines.push(format!(
+            "mean |cos| between outputs = {mean:.4} (0 = orthogonal features, 1 = identical)"
         ));
+        if kind == RuleKind::Oja {
+            warnings.push(format!(
+                "Oja's rule trains each of the {n_post} outputs on its own, so they all converge to the same \
+                 first principal component (mean |cos| between outputs = {mean:.3}); use rule.kind = \"sanger\" \
+                 or \"oja-subspace\" for distinct components"
+            ));
+        }
     }
     if matches!(kind, RuleKind::Sanger | RuleKind::OjaSubspace)
         && experiment.layer.activation == Activation::Relu
     {
-        json["note"] = json!(
-            "rectified outputs: Sanger's and the subspace rule converge exactly to principal components only for linear outputs; the cosines are a reference, not a target"
-        );
+        notes.push("rectified outputs: Sanger's and the subspace rule converge exactly to principal components only for linear outputs; the cosines are a reference, not a target");
     }
+    json["notes"] = json!(notes);
 
     // BCM: threshold and selectivity.
     if let Some(theta) = rule.theta() {
@@ -500,8 +509,7 @@ fn evaluate(
                 json!(angles.iter().map(|a| a.to_degrees()).collect::<Vec<_>>());
             for (i, s) in selectivity.iter().enumerate() {
                 lines.push(format!(
-                    "output {}: prefers {:.1} deg, selectivity 1 - mean/max = {:.3}, theta = {:.4}",
-                    i + 1,
+                    "output {i}: prefers {:.1} deg, selectivity 1 - mean/max = {:.3}, theta = {:.4}",
                     angles[s.preferred].to_degrees(),
                     s.index,
                     theta[i]
@@ -509,9 +517,12 @@ fn evaluate(
             }
         }
     }
-    if lines.is_empty() {
+    if !kind.is_pca()
+        && !matches!(kind, RuleKind::Hebb | RuleKind::HebbDecay)
+        && rule.theta().is_none()
+    {
         for (i, n) in norms.iter().enumerate() {
-            lines.push(format!("output {}: |w| = {n:.4e}", i + 1));
+            lines.push(format!("output {i}: |w| = {n:.4e}"));
         }
     }
     Ok(Metrics { json, eigen, lines })
@@ -578,9 +589,7 @@ fn write_figures(
 ) -> Result<()> {
     let rule = experiment.rule.kind.as_str();
     if let Some(shape) = built.image_shape {
-        let labels: Vec<String> = (1..=layer.n_post())
-            .map(|i| format!("output {i}"))
-            .collect();
+        let labels: Vec<String> = (0..layer.n_post()).map(|i| format!("output {i}")).collect();
         let title = format!("{}: learned weights ({rule})", experiment.name);
         feature_grid(run_dir, "features", &layer.weights, shape, &title, &labels)
             .context("failed to draw the feature figure")?;
@@ -589,7 +598,7 @@ fn write_figures(
         {
             let k = layer.n_post().min(eigen.values.len());
             let vectors = eigen.vectors.slice(ndarray::s![..k, ..]).to_owned();
-            let labels: Vec<String> = (1..=k).map(|i| format!("eigenvector {i}")).collect();
+            let labels: Vec<String> = (0..k).map(|i| format!("eigenvector {i}")).collect();
             let title = format!("{}: eigenvectors of the reference matrix", experiment.name);
             feature_grid(run_dir, "eigenvectors", &vectors, shape, &title, &labels)?;
         }
@@ -598,12 +607,7 @@ fn write_figures(
     let x: Vec<f64> = recorder.presentations.iter().map(|&p| p as f64).collect();
     let series = |rows: &[Vec<f64>]| -> Vec<(String, Vec<f64>)> {
         (0..layer.n_post())
-            .map(|i| {
-                (
-                    format!("output {}", i + 1),
-                    rows.iter().map(|r| r[i]).collect(),
-                )
-            })
+            .map(|i| (format!("output {i}"), rows.iter().map(|r| r[i]).collect()))
             .collect()
     };
     let growth = recorder
