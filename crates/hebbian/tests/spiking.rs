@@ -1,7 +1,7 @@
 //! Spiking engine: reference values, differential tests against the naive STDP sums,
 //! statistics of the inputs, reproducibility, monitors and bad inputs.
 //!
-//! Unless a test says otherwise the STDP parameters are τ_pre = τ_post = 20 ms,
+//! Unless a test states otherwise, the STDP parameters are τ_pre = τ_post = 20 ms,
 //! A_pre = 0.01, A_post = −0.0105 (`a_minus = 0.0105`), w0 = 0.5, w in [0, 1],
 //! dt = 0.1 ms, and spikes are forced by spike generators.
 
@@ -105,7 +105,7 @@ fn stdp_pre_then_post_updates_at_post() {
 
 #[test]
 fn stdp_axonal_delay_shifts_pre() {
-    // the pre spike at 10 ms arrives at 15 ms: post at 13 ms sees no pre trace, and the
+    // the pre spike at 10 ms arrives at 15 ms: post at 13 ms finds no pre trace, and the
     // arrival depresses by 0.0105·e^{−2/20}: 0.5 − 0.009500792889 = 0.4904992071106225
     let expected = 0.5 - 0.0105 * (-2.0_f64 / 20.0).exp();
     assert_close(expected, 0.4904992, 5e-8);

@@ -1,9 +1,9 @@
 //! STDP of a single synapse computed from explicit sums over all earlier spikes.
 //!
-//! The engine keeps exponential traces and decays them lazily; here every trace value is
-//! recomputed at each event as `Σ_k e^{−(t − t_k)/τ}` over the spikes that came before,
-//! with the same event order as the network: in a step, a presynaptic arrival is handled
-//! before a postsynaptic spike, and the weight is clipped after every event. Only the
+//! The engine keeps exponential traces and decays them lazily. Here every trace value is
+//! recomputed at each event as `Σ_k e^{−(t − t_k)/τ}` over the spikes that came before.
+//! Events follow the network's order: in a step, a presynaptic arrival is handled before
+//! a postsynaptic spike, and the weight is clipped after every event. Only the
 //! all-to-all interaction is implemented. Cost: O(events²).
 
 use crate::spiking::{PairStdp, Pairing, TripletInteraction, TripletStdp};
@@ -37,7 +37,7 @@ fn trace_sum(spikes: &[u64], t: u64, inclusive: bool, dt: f64, tau: f64) -> f64 
 
 /// Weight after each event of the pair rule with all-to-all pairing.
 ///
-/// `pre` holds arrival steps at the synapse (spike step plus delay), `post` the
+/// `pre` contains arrival steps at the synapse (spike step plus delay), `post` the
 /// postsynaptic spike steps, both without repeats.
 pub fn pair_weights(
     pre: &[u64],

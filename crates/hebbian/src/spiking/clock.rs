@@ -25,7 +25,7 @@ impl Clock {
         Ok(Clock { dt, step: 0 })
     }
 
-    /// The step in ms.
+    /// Returns the step in ms.
     pub fn dt(&self) -> f64 {
         self.dt
     }

@@ -86,7 +86,7 @@ impl PoissonGroup {
         self.rates.len()
     }
 
-    /// Whether the group has no neurons.
+    /// Returns whether the group has no neurons.
     pub fn is_empty(&self) -> bool {
         self.rates.is_empty()
     }
@@ -195,7 +195,7 @@ impl SpikeGenerator {
         self.n
     }
 
-    /// Whether the generator has no sources.
+    /// Returns whether the generator has no sources.
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }

@@ -27,7 +27,7 @@ pub trait SpikeSink: Any {
         Ok(())
     }
 
-    /// The sink as [`Any`], so callers can recover its concrete type.
+    /// Returns the sink as [`Any`], so callers can recover its concrete type.
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -42,7 +42,7 @@ pub trait SampleSink: Any {
         Ok(())
     }
 
-    /// The sink as [`Any`], so callers can recover its concrete type.
+    /// Returns the sink as [`Any`], so callers can recover its concrete type.
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -91,7 +91,7 @@ pub struct SampleRecord {
 }
 
 impl SampleRecord {
-    /// An empty record for samples of `width` values.
+    /// Creates an empty record for samples of `width` values.
     pub fn new(width: usize) -> Self {
         SampleRecord {
             width,

@@ -90,10 +90,10 @@ struct Connection {
 /// 3. Threshold: LIF neurons with `v > v_th` that are not refractory spike; Poisson
 ///    groups and spike generators emit their spikes of step `n`.
 /// 4. Reset: spiking LIF neurons go to `v_reset` and become refractory.
-/// 5. Propagation: spikes of step `n` enter the delay queues; every arrival due at step
-///    `n` (with delay 0 that includes this step's spikes) acts on its target (`v += w` or
-///    `g += w`, with `w` from before the update) and then runs `on_pre`. Synapse groups go
-///    in creation order.
+/// 5. Propagation: spikes of step `n` enter the delay queues. Every arrival due at step
+///    `n`, including this step's spikes on zero-delay synapses, acts on its target
+///    (`v += w` or `g += w`, with `w` from before the update) and then runs `on_pre`.
+///    Synapse groups go in creation order.
 /// 6. Plasticity `on_post` for every spiking neuron and its incoming plastic synapses,
 ///    after all `on_pre` effects of the step.
 /// 7. Spike and rate monitors record the spikes of step `n`.
@@ -136,7 +136,7 @@ impl Network {
         })
     }
 
-    /// The clock: step `dt` and the number of steps run so far.
+    /// Returns the clock: step `dt` and the number of steps run so far.
     pub fn clock(&self) -> &Clock {
         &self.clock
     }
@@ -198,7 +198,7 @@ impl Network {
         self.populations[population.0].len()
     }
 
-    /// A LIF population, or `None` for other kinds.
+    /// Returns a LIF population, or `None` for other kinds.
     pub fn lif(&self, population: PopulationId) -> Option<&LifGroup> {
         match &self.populations[population.0] {
             Population::Lif(group) => Some(group),
@@ -206,7 +206,7 @@ impl Network {
         }
     }
 
-    /// A LIF population for changing its state, or `None` for other kinds.
+    /// Returns a LIF population for changing its state, or `None` for other kinds.
     pub fn lif_mut(&mut self, population: PopulationId) -> Option<&mut LifGroup> {
         match &mut self.populations[population.0] {
             Population::Lif(group) => Some(group),
@@ -214,7 +214,7 @@ impl Network {
         }
     }
 
-    /// A Poisson population, or `None` for other kinds.
+    /// Returns a Poisson population, or `None` for other kinds.
     pub fn poisson(&self, population: PopulationId) -> Option<&PoissonGroup> {
         match &self.populations[population.0] {
             Population::Poisson(group) => Some(group),
@@ -271,12 +271,12 @@ impl Network {
         Ok(SynapsesId(index))
     }
 
-    /// A synapse group.
+    /// Returns a synapse group.
     pub fn synapses(&self, id: SynapsesId) -> &Synapses {
         &self.connections[id.0].synapses
     }
 
-    /// A synapse group, for changing its weights.
+    /// Returns a synapse group for changing its weights.
     pub fn synapses_mut(&mut self, id: SynapsesId) -> &mut Synapses {
         &mut self.connections[id.0].synapses
     }
@@ -370,32 +370,32 @@ impl Network {
         Ok(RateMonitorId(self.rate_monitors.len() - 1))
     }
 
-    /// The sink of a spike monitor, if it has type `T`.
+    /// Returns the sink of a spike monitor, if it has type `T`.
     pub fn spike_sink<T: 'static>(&self, id: SpikeMonitorId) -> Option<&T> {
         self.spike_monitors[id.0].sink.as_any().downcast_ref()
     }
 
-    /// The spikes of a monitor with an in-memory sink.
+    /// Returns the spikes of a monitor with an in-memory sink.
     pub fn spikes(&self, id: SpikeMonitorId) -> Option<&SpikeRecord> {
         self.spike_sink(id)
     }
 
-    /// The sink of a state monitor, if it has type `T`.
+    /// Returns the sink of a state monitor, if it has type `T`.
     pub fn state_sink<T: 'static>(&self, id: StateMonitorId) -> Option<&T> {
         self.state_monitors[id.0].sink.as_any().downcast_ref()
     }
 
-    /// The samples of a state monitor with an in-memory sink.
+    /// Returns the samples of a state monitor with an in-memory sink.
     pub fn samples(&self, id: StateMonitorId) -> Option<&SampleRecord> {
         self.state_sink(id)
     }
 
-    /// The sink of a rate monitor, if it has type `T`.
+    /// Returns the sink of a rate monitor, if it has type `T`.
     pub fn rate_sink<T: 'static>(&self, id: RateMonitorId) -> Option<&T> {
         self.rate_monitors[id.0].sink.as_any().downcast_ref()
     }
 
-    /// The rates of a rate monitor with an in-memory sink.
+    /// Returns the rates of a rate monitor with an in-memory sink.
     pub fn rates(&self, id: RateMonitorId) -> Option<&SampleRecord> {
         self.rate_sink(id)
     }
@@ -427,7 +427,7 @@ impl Network {
         Ok(())
     }
 
-    /// One step, in the order documented at [`Network`].
+    /// Runs one step in the order documented at [`Network`].
     fn step(&mut self) -> Result<()> {
         let n = self.clock.step();
 
@@ -514,7 +514,7 @@ fn deliver(
 ) {
     let homogeneous = matches!(synapses.delays, DelaySteps::Homogeneous(_));
     for &entry in arrivals {
-        // a homogeneous queue holds presynaptic neurons, a per-synapse queue synapses
+        // a homogeneous queue contains presynaptic neurons, a per-synapse queue synapses
         let range = if homogeneous {
             synapses.row_start[entry as usize]..synapses.row_start[entry as usize + 1]
         } else {
@@ -536,7 +536,7 @@ fn deliver(
     }
 }
 
-/// The values of `variable`, one per neuron or synapse.
+/// Returns the values of `variable`, one per neuron or synapse.
 fn variable_of<'a>(
     populations: &'a [Population],
     connections: &'a [Connection],

@@ -23,8 +23,8 @@
 //! Without conductance input the update is the exact solution over one step,
 //! `v ← v_rest + (v − v_rest) e^{−dt/τ_m}`, so the result does not depend on `dt`.
 //! With conductance input, `g` is held at its value from the start of the step, which
-//! makes the equation linear with constant coefficients; `v` then relaxes exactly towards
-//! `v_∞ = (v_rest + g E_e)/(1 + g)` with time constant `τ_m/(1 + g)`, after which `g`
+//! makes the equation linear with constant coefficients. `v` then relaxes exactly towards
+//! `v_∞ = (v_rest + g E_e)/(1 + g)` with time constant `τ_m/(1 + g)`, and afterwards `g`
 //! decays exactly by `e^{−dt/τ_e}`. This "exponential Euler" step is exact when `g` is
 //! constant and first-order accurate in `dt` otherwise.
 //!
@@ -74,7 +74,7 @@ pub struct LifParams {
 
 impl Default for LifParams {
     /// The neuron of the Brian2 STDP tutorial (τ_m 20 ms, v_rest −70 mV, threshold
-    /// −55 mV, reset −75 mV, no refractory period); the conductance part (τ_e 5 ms,
+    /// −55 mV, reset −75 mV, no refractory period). The conductance part (τ_e 5 ms,
     /// E_e 0 mV) is from Song, Miller & Abbott (2000).
     fn default() -> Self {
         LifParams {
@@ -165,7 +165,7 @@ impl LifGroup {
         self.v.len()
     }
 
-    /// Whether the group has no neurons.
+    /// Returns whether the group has no neurons.
     pub fn is_empty(&self) -> bool {
         self.v.is_empty()
     }
@@ -195,7 +195,7 @@ impl LifGroup {
         &mut self.g
     }
 
-    /// Whether neuron `i` is refractory at step `step`.
+    /// Returns whether neuron `i` is refractory at step `step`.
     pub fn is_refractory(&self, i: usize, step: u64) -> bool {
         step < self.refractory_until[i]
     }
@@ -227,11 +227,16 @@ impl LifGroup {
     }
 
     fn integrate_current(&mut self, step: u64) {
-        for i in 0..self.v.len() {
-            let relaxed = self.v_rest[i] + (self.v[i] - self.v_rest[i]) * self.leak_decay[i];
-            // Select rather than branch, so the loop stays vectorisable.
-            let active = step >= self.refractory_until[i];
-            self.v[i] = if active { relaxed } else { self.v[i] };
+        // zipped iterators avoid bounds checks, so the loop vectorises
+        let neurons = self
+            .v
+            .iter_mut()
+            .zip(&self.v_rest)
+            .zip(&self.leak_decay)
+            .zip(&self.refractory_until);
+        for (((v, &v_rest), &decay), &until) in neurons {
+            let relaxed = v_rest + (*v - v_rest) * decay;
+            *v = if step >= until { relaxed } else { *v };
         }
     }
 
@@ -258,8 +263,9 @@ impl LifGroup {
 
     /// Appends the neurons above threshold (and not refractory) at `step` to `spikes`.
     pub(crate) fn threshold(&self, step: u64, spikes: &mut Vec<u32>) {
-        for i in 0..self.v.len() {
-            if self.v[i] > self.v_th[i] && step >= self.refractory_until[i] {
+        let neurons = self.v.iter().zip(&self.v_th).zip(&self.refractory_until);
+        for (i, ((&v, &v_th), &until)) in neurons.enumerate() {
+            if v > v_th && step >= until {
                 spikes.push(i as u32);
             }
         }

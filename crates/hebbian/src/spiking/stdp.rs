@@ -1,7 +1,7 @@
 //! Spike-timing-dependent plasticity with event-driven traces.
 //!
 //! Every synapse carries its own traces, stored with the time of their last update and
-//! decayed only when the synapse sees an event, so a step costs nothing for synapses
+//! decayed only when the synapse receives an event, so a step costs nothing for synapses
 //! without spikes. Traces are dimensionless (a spike adds 1, or sets the trace to 1 for
 //! nearest-neighbour schemes); the amplitudes multiply them in the weight update.
 //!
@@ -78,7 +78,7 @@
 
 use crate::error::{Error, Result, check_non_negative, check_positive};
 
-/// Which pre/post spike pairs a pair rule counts.
+/// Pairing scheme: the pre/post spike pairs that a pair rule counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pairing {
     /// Every pair (traces add 1 per spike).
@@ -131,7 +131,7 @@ pub struct PairStdp {
     pub w_max: f64,
     /// Weight dependence exponent: 0 additive, 1 multiplicative.
     pub mu: f64,
-    /// Which spike pairs interact.
+    /// Pairing scheme.
     pub pairing: Pairing,
 }
 
@@ -184,7 +184,7 @@ impl PairStdp {
     }
 }
 
-/// How a triplet rule's traces respond to a spike.
+/// Response of a triplet rule's traces to a spike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TripletInteraction {
     /// Traces add 1 per spike.
@@ -221,9 +221,9 @@ pub struct TripletStdp {
 }
 
 // NOTE: the presets below are transcribed from Tables 3 and 4 of Pfister & Gerstner
-// (2006) as quoted by secondary sources; check them against the paper before relying on
-// the last digit. τ_x of the minimal models does not affect any result (A_3⁻ = 0), and
-// is set to the full model's value.
+// (2006) as quoted by secondary sources, not from the paper itself. Check them against
+// the paper before relying on the last digit. τ_x of the minimal models cannot change a
+// result because A_3⁻ = 0, so it is set to the full model's value.
 impl TripletStdp {
     /// Visual cortex data (Sjöström et al. 2001), all-to-all, full model:
     /// τ_x = 101 ms, τ_y = 125 ms, A_2⁺ = 5e-10, A_3⁺ = 6.2e-3, A_2⁻ = 7e-3, A_3⁻ = 2.3e-4.
@@ -260,7 +260,7 @@ impl TripletStdp {
         }
     }
 
-    /// A preset with τ_+ = 16.8 ms and τ_− = 33.7 ms (every fit of the paper) and
+    /// Builds a preset with τ_+ = 16.8 ms and τ_− = 33.7 ms (every fit of the paper) and
     /// amplitudes `[A_2⁺, A_3⁺, A_2⁻, A_3⁻]`.
     fn preset(tau_x: f64, tau_y: f64, a: [f64; 4], w_min: f64, w_max: f64) -> Self {
         TripletStdp {
@@ -433,7 +433,7 @@ impl Plasticity {
         self.last[s] = step;
     }
 
-    /// A presynaptic spike arrives at synapse `s` at step `step`.
+    /// Applies the arrival of a presynaptic spike at synapse `s` at step `step`.
     pub(crate) fn on_pre(&mut self, s: usize, step: u64, w: &mut f64) {
         self.catch_up(s, step);
         match self.rule {
@@ -470,7 +470,7 @@ impl Plasticity {
         }
     }
 
-    /// The postsynaptic neuron of synapse `s` spikes at step `step`.
+    /// Applies a spike of the postsynaptic neuron of synapse `s` at step `step`.
     pub(crate) fn on_post(&mut self, s: usize, step: u64, w: &mut f64) {
         self.catch_up(s, step);
         match self.rule {

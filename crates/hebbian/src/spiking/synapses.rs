@@ -19,7 +19,7 @@ use super::stdp::Plasticity;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 
-/// Which pairs of neurons are connected.
+/// Pattern of connections between two populations.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Connectivity {
     /// Every presynaptic neuron to every postsynaptic neuron.
@@ -57,7 +57,7 @@ pub enum Delays {
     Array(Vec<f64>),
 }
 
-/// What a presynaptic spike does to the postsynaptic neuron.
+/// Effect of a presynaptic spike on the postsynaptic neuron.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SynapseTarget {
     /// `v += w`, with `w` in mV.
@@ -79,7 +79,7 @@ pub struct SynapseSpec {
 }
 
 impl SynapseSpec {
-    /// A spec with the given connectivity, constant weight `w`, no delay and
+    /// Creates a spec with the given connectivity, constant weight `w`, no delay and
     /// voltage-jump target.
     pub fn new(connectivity: Connectivity, w: f64) -> Self {
         SynapseSpec {
@@ -215,7 +215,7 @@ impl Synapses {
         self.w.len()
     }
 
-    /// Whether the group has no synapses.
+    /// Returns whether the group has no synapses.
     pub fn is_empty(&self) -> bool {
         self.w.is_empty()
     }
@@ -250,7 +250,7 @@ impl Synapses {
         self.plasticity.as_ref()
     }
 
-    /// What a spike does to the target.
+    /// Returns the effect of a spike on the target.
     pub fn target(&self) -> SynapseTarget {
         self.target
     }
@@ -303,8 +303,8 @@ impl Synapses {
 
 /// A ring of buckets, one per step from now to the longest delay.
 ///
-/// With a homogeneous delay a bucket holds presynaptic neurons (a whole row arrives at
-/// once); with per-synapse delays it holds synapse indices.
+/// With a homogeneous delay a bucket contains presynaptic neurons, because a whole row
+/// arrives at once. With per-synapse delays it contains synapse indices.
 #[derive(Debug, Clone)]
 pub(crate) struct DelayQueue {
     buckets: Vec<Vec<u32>>,
