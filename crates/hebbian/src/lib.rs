@@ -10,13 +10,17 @@
 //!   seed gives bit-identical results on every run.
 //! - **Floats** are `f64`, except stored data sets, which are `f32`
 //!   ([`stimulus::Dataset`]) and converted on presentation.
-//! - The library prints nothing and touches files only in [`data`].
+//! - The library prints nothing and touches files only in [`data`] and
+//!   [`spiking::io`].
 //!
 //! # Modules
 //!
 //! - [`rate`]: the layer `y = f(W x)` and the rate-based rules (Hebb, decay,
 //!   normalization, Oja, Sanger, Oja's subspace rule, BCM), plus the training loop.
 //! - [`stimulus`]: oriented bars, image patches, data sets, centering.
+//! - [`spiking`]: LIF networks with Poisson and spike-generator inputs, delayed
+//!   synapses, event-driven STDP (pair and triplet rules) and streaming monitors.
+//! - [`reference`]: slow, direct implementations that tests compare the fast code with.
 //! - [`data`]: IDX (MNIST) and PNG readers.
 //! - [`linalg`] and [`metrics`]: eigen-decomposition and the measures used to check what
 //!   a rule learned.
@@ -26,7 +30,9 @@ pub mod error;
 pub mod linalg;
 pub mod metrics;
 pub mod rate;
+pub mod reference;
 pub mod rng;
+pub mod spiking;
 pub mod stimulus;
 
 pub use error::{Error, Result};

@@ -1,0 +1,296 @@
+//! Input populations: Poisson groups, spike generators and Poisson rate coding.
+//!
+//! # Poisson groups
+//!
+//! Each neuron spikes in each step independently with probability `p = rate · dt`
+//! (rate in Hz, dt in s), the discrete-time Poisson process that Brian2's `PoissonGroup`
+//! simulates. A rate with `rate · dt ≥ 1` cannot be represented this way and is rejected.
+//!
+//! Instead of drawing one Bernoulli number per neuron and step, the engine draws the
+//! number of silent steps before the next spike, which for independent Bernoulli trials
+//! is geometric: `K = ⌊ln U / ln(1 − p)⌋` with `U` uniform in (0, 1]. The spike trains
+//! have exactly the same distribution, but the cost scales with the number of spikes
+//! rather than with neurons × steps (1000 inputs at 15 Hz with dt = 0.1 ms need 1.5
+//! draws per ms instead of 10 000). Pending spikes sit in a binary heap ordered by
+//! (step, neuron), so the neurons of a step are emitted in increasing index order.
+//!
+//! Every neuron has its own xoshiro256++ stream derived from (seed, population, neuron),
+//! so a neuron's train does not depend on the size of its group, on other populations or
+//! on the number of threads.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::RngCore;
+
+use super::clock::Clock;
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+
+/// Checks the rates of a Poisson group against the step `dt` in ms.
+pub(crate) fn check_rates(rates: &[f64], dt: f64) -> Result<()> {
+    let max_rate = 1000.0 / dt;
+    for (i, &rate) in rates.iter().enumerate() {
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err(Error::invalid_parameter(
+                "Poisson input",
+                "rate",
+                "a finite rate in Hz >= 0",
+                format!("{rate} Hz (neuron {i})"),
+            ));
+        }
+        if rate * dt * 1e-3 >= 1.0 {
+            return Err(Error::invalid_parameter(
+                "Poisson input",
+                "rate",
+                format!(
+                    "below 1/dt = {max_rate} Hz, because a step holds at most one spike \
+                     (rate·dt < 1); lower the rate or the step dt = {dt} ms"
+                ),
+                format!("{rate} Hz (neuron {i}, rate·dt = {})", rate * dt * 1e-3),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A group of independent Poisson spike sources with per-neuron rates.
+#[derive(Debug, Clone)]
+pub struct PoissonGroup {
+    rates: Vec<f64>,
+    /// `ln(1 − rate·dt)` per neuron; `0` marks a silent neuron.
+    log_silence: Vec<f64>,
+    rngs: Vec<Rng>,
+    pending: BinaryHeap<Reverse<(u64, u32)>>,
+    dt: f64,
+}
+
+impl PoissonGroup {
+    /// Creates the group with one generator per neuron and schedules the first spike of
+    /// each neuron at or after `start_step`.
+    pub(crate) fn new(rates: Vec<f64>, clock: &Clock, rngs: Vec<Rng>) -> Result<Self> {
+        check_rates(&rates, clock.dt())?;
+        let mut group = PoissonGroup {
+            log_silence: Vec::new(),
+            rates: Vec::new(),
+            rngs,
+            pending: BinaryHeap::new(),
+            dt: clock.dt(),
+        };
+        group.set_rates_from(rates, clock.step());
+        Ok(group)
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.rates.len()
+    }
+
+    /// Returns whether the group has no neurons.
+    pub fn is_empty(&self) -> bool {
+        self.rates.is_empty()
+    }
+
+    /// Rates in Hz.
+    pub fn rates(&self) -> &[f64] {
+        &self.rates
+    }
+
+    /// Replaces the rates from `step` on. Spikes already drawn for later steps are
+    /// discarded and redrawn, which is exact because the process is memoryless.
+    pub(crate) fn set_rates(&mut self, rates: Vec<f64>, step: u64) -> Result<()> {
+        if rates.len() != self.rates.len() {
+            return Err(Error::ShapeMismatch {
+                context: "Poisson rates against the group size",
+                expected: self.rates.len().to_string(),
+                got: rates.len().to_string(),
+            });
+        }
+        check_rates(&rates, self.dt)?;
+        self.set_rates_from(rates, step);
+        Ok(())
+    }
+
+    fn set_rates_from(&mut self, rates: Vec<f64>, step: u64) {
+        self.log_silence = rates
+            .iter()
+            .map(|&rate| (-(rate * self.dt * 1e-3)).ln_1p())
+            .collect();
+        self.rates = rates;
+        self.pending.clear();
+        for i in 0..self.rates.len() {
+            self.schedule(i, step);
+        }
+    }
+
+    /// Draws the next spike of neuron `i` at `from` or later.
+    fn schedule(&mut self, i: usize, from: u64) {
+        let log_silence = self.log_silence[i];
+        if log_silence == 0.0 {
+            return;
+        }
+
+        // U in (0, 1] from the top 53 bits, so ln U is finite
+        let u = 1.0 - (self.rngs[i].next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        let silent_steps = (u.ln() / log_silence).floor();
+
+        // a saturating cast sends astronomically rare gaps beyond the end of time
+        let next = from.saturating_add(silent_steps as u64);
+        if next != u64::MAX {
+            self.pending.push(Reverse((next, i as u32)));
+        }
+    }
+
+    /// Appends the neurons that spike at `step` to `spikes`, in increasing order.
+    pub(crate) fn emit(&mut self, step: u64, spikes: &mut Vec<u32>) {
+        while let Some(&Reverse((next, i))) = self.pending.peek() {
+            if next != step {
+                debug_assert!(next > step, "a Poisson spike was skipped");
+                break;
+            }
+            self.pending.pop();
+            spikes.push(i);
+            self.schedule(i as usize, step + 1);
+        }
+    }
+}
+
+/// Spikes at explicit times: the counterpart of Brian2's `SpikeGeneratorGroup`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpikeGenerator {
+    n: usize,
+    spikes: Vec<(usize, SpikeTime)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SpikeTime {
+    Ms(f64),
+    Step(u64),
+}
+
+impl SpikeGenerator {
+    /// Creates `n` sources that spike at the given `(neuron, time in ms)` pairs.
+    ///
+    /// Times are rounded to the nearest step when the generator is added to a network.
+    pub fn new(n: usize, spikes: &[(usize, f64)]) -> Self {
+        SpikeGenerator {
+            n,
+            spikes: spikes.iter().map(|&(i, t)| (i, SpikeTime::Ms(t))).collect(),
+        }
+    }
+
+    /// Creates `n` sources that spike at the given `(neuron, step index)` pairs.
+    pub fn from_steps(n: usize, spikes: &[(usize, u64)]) -> Self {
+        SpikeGenerator {
+            n,
+            spikes: spikes
+                .iter()
+                .map(|&(i, s)| (i, SpikeTime::Step(s)))
+                .collect(),
+        }
+    }
+
+    /// Number of sources.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Returns whether the generator has no sources.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Converts the times to steps, sorts them and checks indices, times and duplicates.
+    pub(crate) fn bind(&self, clock: &Clock) -> Result<GeneratorState> {
+        let mut events = Vec::with_capacity(self.spikes.len());
+        for &(i, time) in &self.spikes {
+            if i >= self.n {
+                return Err(Error::invalid_parameter(
+                    "spike generator",
+                    "neuron",
+                    format!("an index below the group size {}", self.n),
+                    i,
+                ));
+            }
+            let step = match time {
+                SpikeTime::Ms(t) => clock.time_to_step("spike time", t)?,
+                SpikeTime::Step(s) => s,
+            };
+            if step < clock.step() {
+                return Err(Error::invalid_parameter(
+                    "spike generator",
+                    "spike time",
+                    format!("at or after the current step {}", clock.step()),
+                    format!("step {step} (neuron {i})"),
+                ));
+            }
+            events.push((step, i as u32));
+        }
+        events.sort_unstable();
+        if let Some(pair) = events.windows(2).find(|pair| pair[0] == pair[1]) {
+            let (step, i) = pair[0];
+            return Err(Error::invalid_parameter(
+                "spike generator",
+                "spike time",
+                "at most one spike per neuron and step",
+                format!("two spikes of neuron {i} in step {step}"),
+            ));
+        }
+        Ok(GeneratorState {
+            n: self.n,
+            events,
+            cursor: 0,
+        })
+    }
+}
+
+/// A spike generator bound to a clock: its events as sorted (step, neuron) pairs.
+#[derive(Debug, Clone)]
+pub(crate) struct GeneratorState {
+    pub(crate) n: usize,
+    events: Vec<(u64, u32)>,
+    cursor: usize,
+}
+
+impl GeneratorState {
+    /// Appends the neurons that spike at `step` to `spikes`, in increasing order.
+    pub(crate) fn emit(&mut self, step: u64, spikes: &mut Vec<u32>) {
+        while let Some(&(s, i)) = self.events.get(self.cursor) {
+            if s != step {
+                break;
+            }
+            spikes.push(i);
+            self.cursor += 1;
+        }
+    }
+}
+
+/// Rates for Poisson rate coding of an image: pixel intensity `x` in [0, 1] becomes a
+/// rate `x · max_rate` Hz. Feed the result to [`super::Network::add_poisson`] or
+/// [`super::Network::set_rates`] to present the image.
+pub fn rate_code(image: &[f64], max_rate: f64) -> Result<Vec<f64>> {
+    if !(max_rate.is_finite() && max_rate >= 0.0) {
+        return Err(Error::invalid_parameter(
+            "rate coding",
+            "max_rate",
+            "a finite rate in Hz >= 0",
+            format!("{max_rate} Hz"),
+        ));
+    }
+    image
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if (0.0..=1.0).contains(&x) {
+                Ok(x * max_rate)
+            } else {
+                Err(Error::invalid_parameter(
+                    "rate coding",
+                    "pixel intensity",
+                    "in [0, 1]; divide 8-bit pixels by 255",
+                    format!("{x} (pixel {i})"),
+                ))
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,570 @@
+//! The network: populations, synapse groups, monitors and the step loop.
+
+use super::clock::Clock;
+use super::input::{GeneratorState, PoissonGroup, SpikeGenerator};
+use super::monitor::{
+    RateMonitor, SampleRecord, SampleSink, SpikeMonitor, SpikeRecord, SpikeSink, StateMonitor,
+    Variable,
+};
+use super::neuron::LifGroup;
+use super::stdp::{Plasticity, StdpRule};
+use super::synapses::{DelaySteps, SynapseSpec, SynapseTarget, Synapses};
+use crate::error::{Error, Result};
+use crate::rng;
+
+/// Handle of a population in a [`Network`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PopulationId(usize);
+
+/// Handle of a synapse group in a [`Network`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SynapsesId(usize);
+
+/// Handle of a spike monitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpikeMonitorId(usize);
+
+/// Handle of a state monitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StateMonitorId(usize);
+
+/// Handle of a population rate monitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RateMonitorId(usize);
+
+impl PopulationId {
+    /// Position of the population in the order of creation.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl SynapsesId {
+    /// Position of the synapse group in the order of creation.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// Kinds of random streams, combined with the population or synapse group and the neuron
+/// into a stream id, so that no two consumers share a stream.
+mod stream_kind {
+    pub const POISSON: u64 = 0x51;
+    pub const CONNECT: u64 = 0x52;
+    pub const WEIGHTS: u64 = 0x53;
+}
+
+/// Stream id for `(kind, group, index)`: 8 bits of kind, 24 of group, 32 of index.
+fn stream_id(kind: u64, group: usize, index: usize) -> u64 {
+    (kind << 56) | ((group as u64 & 0xFF_FFFF) << 32) | (index as u64 & 0xFFFF_FFFF)
+}
+
+enum Population {
+    Lif(LifGroup),
+    Poisson(PoissonGroup),
+    Generator(GeneratorState),
+}
+
+impl Population {
+    fn len(&self) -> usize {
+        match self {
+            Population::Lif(group) => group.len(),
+            Population::Poisson(group) => group.len(),
+            Population::Generator(group) => group.n,
+        }
+    }
+}
+
+struct Connection {
+    pre: usize,
+    post: usize,
+    synapses: Synapses,
+}
+
+/// A spiking network simulated with a fixed step.
+///
+/// # Order within step `n`
+///
+/// 1. State monitors sample (the state at time `n · dt`).
+/// 2. State update: every LIF group integrates over one step.
+/// 3. Threshold: LIF neurons with `v > v_th` that are not refractory spike; Poisson
+///    groups and spike generators emit their spikes of step `n`.
+/// 4. Reset: spiking LIF neurons go to `v_reset` and become refractory.
+/// 5. Propagation: spikes of step `n` enter the delay queues. Every arrival due at step
+///    `n`, including this step's spikes on zero-delay synapses, acts on its target
+///    (`v += w` or `g += w`, with `w` from before the update) and then runs `on_pre`.
+///    Synapse groups go in creation order.
+/// 6. Plasticity `on_post` for every spiking neuron and its incoming plastic synapses,
+///    after all `on_pre` effects of the step.
+/// 7. Spike and rate monitors record the spikes of step `n`.
+///
+/// A voltage jump at step `n` is therefore first integrated (and can first cause a spike)
+/// at step `n + 1`.
+///
+/// # Reproducibility
+///
+/// [`Network::run`] can be called repeatedly: all state, including pending delayed
+/// spikes and the next Poisson spike of every input, lives in the network, so two runs of
+/// 50 ms give the same result bit for bit as one run of 100 ms. Random numbers come from
+/// streams derived from (seed, population or synapse group, neuron), so results depend
+/// only on the seed and on the order in which populations and synapses were added. The
+/// step loop is single-threaded.
+pub struct Network {
+    clock: Clock,
+    seed: u64,
+    populations: Vec<Population>,
+    connections: Vec<Connection>,
+    /// Spikes of the current step, per population.
+    spikes: Vec<Vec<u32>>,
+    spike_monitors: Vec<SpikeMonitor>,
+    state_monitors: Vec<StateMonitor>,
+    rate_monitors: Vec<RateMonitor>,
+}
+
+impl Network {
+    /// Creates an empty network with step `dt` in ms and a seed for all random streams.
+    pub fn new(dt: f64, seed: u64) -> Result<Self> {
+        Ok(Network {
+            clock: Clock::new(dt)?,
+            seed,
+            populations: Vec::new(),
+            connections: Vec::new(),
+            spikes: Vec::new(),
+            spike_monitors: Vec::new(),
+            state_monitors: Vec::new(),
+            rate_monitors: Vec::new(),
+        })
+    }
+
+    /// Returns the clock: step `dt` and the number of steps run so far.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn push_population(&mut self, population: Population) -> Result<PopulationId> {
+        if population.len() > u32::MAX as usize {
+            return Err(Error::invalid_parameter(
+                "network",
+                "population size",
+                format!("at most {}", u32::MAX),
+                population.len(),
+            ));
+        }
+        self.populations.push(population);
+        self.spikes.push(Vec::new());
+        Ok(PopulationId(self.populations.len() - 1))
+    }
+
+    /// Adds a LIF population.
+    pub fn add_lif(&mut self, mut group: LifGroup) -> Result<PopulationId> {
+        group.bind(&self.clock)?;
+        self.push_population(Population::Lif(group))
+    }
+
+    /// Adds a Poisson population with one rate in Hz per neuron.
+    ///
+    /// Rates must satisfy `rate · dt < 1`; see [`super::input`] for how spikes are drawn.
+    pub fn add_poisson(&mut self, rates: Vec<f64>) -> Result<PopulationId> {
+        let population = self.populations.len();
+        let rngs = (0..rates.len())
+            .map(|i| rng::stream(self.seed, stream_id(stream_kind::POISSON, population, i)))
+            .collect();
+        let group = PoissonGroup::new(rates, &self.clock, rngs)?;
+        self.push_population(Population::Poisson(group))
+    }
+
+    /// Adds a population that spikes at the generator's times.
+    pub fn add_spike_generator(&mut self, generator: &SpikeGenerator) -> Result<PopulationId> {
+        let state = generator.bind(&self.clock)?;
+        self.push_population(Population::Generator(state))
+    }
+
+    /// Replaces the rates of a Poisson population from the current step on.
+    pub fn set_rates(&mut self, population: PopulationId, rates: Vec<f64>) -> Result<()> {
+        let step = self.clock.step();
+        match self.populations.get_mut(population.0) {
+            Some(Population::Poisson(group)) => group.set_rates(rates, step),
+            _ => Err(Error::invalid_parameter(
+                "network",
+                "population",
+                "a Poisson population",
+                format!("population {}", population.0),
+            )),
+        }
+    }
+
+    /// Number of neurons in a population.
+    pub fn population_len(&self, population: PopulationId) -> usize {
+        self.populations[population.0].len()
+    }
+
+    /// Returns a LIF population, or `None` for other kinds.
+    pub fn lif(&self, population: PopulationId) -> Option<&LifGroup> {
+        match &self.populations[population.0] {
+            Population::Lif(group) => Some(group),
+            _ => None,
+        }
+    }
+
+    /// Returns a LIF population for changing its state, or `None` for other kinds.
+    pub fn lif_mut(&mut self, population: PopulationId) -> Option<&mut LifGroup> {
+        match &mut self.populations[population.0] {
+            Population::Lif(group) => Some(group),
+            _ => None,
+        }
+    }
+
+    /// Returns a Poisson population, or `None` for other kinds.
+    pub fn poisson(&self, population: PopulationId) -> Option<&PoissonGroup> {
+        match &self.populations[population.0] {
+            Population::Poisson(group) => Some(group),
+            _ => None,
+        }
+    }
+
+    /// Neurons of a population that spiked in the last step run.
+    pub fn last_spikes(&self, population: PopulationId) -> &[u32] {
+        &self.spikes[population.0]
+    }
+
+    /// Connects `pre` to `post`.
+    ///
+    /// Voltage and conductance targets need a LIF population as `post`.
+    pub fn connect(
+        &mut self,
+        pre: PopulationId,
+        post: PopulationId,
+        spec: &SynapseSpec,
+    ) -> Result<SynapsesId> {
+        let index = self.connections.len();
+        let n_pre = self.populations[pre.0].len();
+        let n_post = self.populations[post.0].len();
+        if spec.target != SynapseTarget::None && self.lif(post).is_none() {
+            return Err(Error::invalid_parameter(
+                "synapses",
+                "target",
+                "SynapseTarget::None when the postsynaptic population is not LIF neurons",
+                format!("{:?}", spec.target),
+            ));
+        }
+
+        let mut connect_rng = rng::stream(self.seed, stream_id(stream_kind::CONNECT, index, 0));
+        let mut weight_rng = rng::stream(self.seed, stream_id(stream_kind::WEIGHTS, index, 0));
+        let synapses = Synapses::build(
+            n_pre,
+            n_post,
+            spec,
+            &self.clock,
+            &mut connect_rng,
+            &mut weight_rng,
+        )?;
+        if spec.target == SynapseTarget::Conductance
+            && let Some(group) = self.lif_mut(post)
+        {
+            group.enable_conductance_input();
+        }
+        self.connections.push(Connection {
+            pre: pre.0,
+            post: post.0,
+            synapses,
+        });
+        Ok(SynapsesId(index))
+    }
+
+    /// Returns a synapse group.
+    pub fn synapses(&self, id: SynapsesId) -> &Synapses {
+        &self.connections[id.0].synapses
+    }
+
+    /// Returns a synapse group for changing its weights.
+    pub fn synapses_mut(&mut self, id: SynapsesId) -> &mut Synapses {
+        &mut self.connections[id.0].synapses
+    }
+
+    /// Attaches a plasticity rule to a synapse group, with all traces at zero.
+    pub fn set_plasticity(&mut self, id: SynapsesId, rule: StdpRule) -> Result<()> {
+        let synapses = &mut self.connections[id.0].synapses;
+        let plasticity = Plasticity::new(rule, synapses.len(), self.clock.dt(), self.clock.step())?;
+        synapses.plasticity = Some(plasticity);
+        Ok(())
+    }
+
+    /// Records the spikes of `population`, or only of the neurons in `subset`.
+    pub fn monitor_spikes(
+        &mut self,
+        population: PopulationId,
+        subset: Option<&[usize]>,
+        sink: Box<dyn SpikeSink>,
+    ) -> Result<SpikeMonitorId> {
+        let n = self.population_len(population);
+        let mask = match subset {
+            None => None,
+            Some(indices) => {
+                check_indices("spike monitor", indices, n)?;
+                let mut mask = vec![false; n];
+                for &i in indices {
+                    mask[i] = true;
+                }
+                Some(mask)
+            }
+        };
+        self.spike_monitors
+            .push(SpikeMonitor::new(population.0, mask, sink));
+        Ok(SpikeMonitorId(self.spike_monitors.len() - 1))
+    }
+
+    /// Samples `variable` at `indices` every `interval` ms (a whole number of steps).
+    pub fn monitor_state(
+        &mut self,
+        variable: Variable,
+        indices: &[usize],
+        interval: f64,
+        sink: Box<dyn SampleSink>,
+    ) -> Result<StateMonitorId> {
+        let len = self.variable(variable)?.len();
+        check_indices("state monitor", indices, len)?;
+        let interval = self
+            .clock
+            .duration_to_steps("recording interval", interval)?;
+        if interval == 0 {
+            return Err(Error::invalid_parameter(
+                "state monitor",
+                "recording interval",
+                format!("at least one step ({} ms)", self.clock.dt()),
+                "0 ms",
+            ));
+        }
+        self.state_monitors.push(StateMonitor::new(
+            variable,
+            indices.to_vec(),
+            interval,
+            sink,
+        ));
+        Ok(StateMonitorId(self.state_monitors.len() - 1))
+    }
+
+    /// Records the mean rate of `population` in Hz over bins of `bin` ms.
+    pub fn monitor_rate(
+        &mut self,
+        population: PopulationId,
+        bin: f64,
+        sink: Box<dyn SampleSink>,
+    ) -> Result<RateMonitorId> {
+        let bin = self.clock.duration_to_steps("rate bin", bin)?;
+        if bin == 0 {
+            return Err(Error::invalid_parameter(
+                "rate monitor",
+                "rate bin",
+                format!("at least one step ({} ms)", self.clock.dt()),
+                "0 ms",
+            ));
+        }
+        let n = self.population_len(population);
+        self.rate_monitors.push(RateMonitor::new(
+            population.0,
+            n,
+            bin,
+            self.clock.dt(),
+            sink,
+        ));
+        Ok(RateMonitorId(self.rate_monitors.len() - 1))
+    }
+
+    /// Returns the sink of a spike monitor, if it has type `T`.
+    pub fn spike_sink<T: 'static>(&self, id: SpikeMonitorId) -> Option<&T> {
+        self.spike_monitors[id.0].sink.as_any().downcast_ref()
+    }
+
+    /// Returns the spikes of a monitor with an in-memory sink.
+    pub fn spikes(&self, id: SpikeMonitorId) -> Option<&SpikeRecord> {
+        self.spike_sink(id)
+    }
+
+    /// Returns the sink of a state monitor, if it has type `T`.
+    pub fn state_sink<T: 'static>(&self, id: StateMonitorId) -> Option<&T> {
+        self.state_monitors[id.0].sink.as_any().downcast_ref()
+    }
+
+    /// Returns the samples of a state monitor with an in-memory sink.
+    pub fn samples(&self, id: StateMonitorId) -> Option<&SampleRecord> {
+        self.state_sink(id)
+    }
+
+    /// Returns the sink of a rate monitor, if it has type `T`.
+    pub fn rate_sink<T: 'static>(&self, id: RateMonitorId) -> Option<&T> {
+        self.rate_monitors[id.0].sink.as_any().downcast_ref()
+    }
+
+    /// Returns the rates of a rate monitor with an in-memory sink.
+    pub fn rates(&self, id: RateMonitorId) -> Option<&SampleRecord> {
+        self.rate_sink(id)
+    }
+
+    fn variable(&self, variable: Variable) -> Result<&[f64]> {
+        variable_of(&self.populations, &self.connections, variable)
+    }
+
+    /// Runs for `duration` ms, a whole number of steps, then flushes every monitor.
+    pub fn run(&mut self, duration: f64) -> Result<()> {
+        let steps = self.clock.duration_to_steps("run duration", duration)?;
+        self.run_steps(steps)
+    }
+
+    /// Runs `steps` steps, then flushes every monitor.
+    pub fn run_steps(&mut self, steps: u64) -> Result<()> {
+        for _ in 0..steps {
+            self.step()?;
+        }
+        for monitor in &mut self.spike_monitors {
+            monitor.flush()?;
+        }
+        for monitor in &mut self.state_monitors {
+            monitor.flush()?;
+        }
+        for monitor in &mut self.rate_monitors {
+            monitor.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Runs one step in the order documented at [`Network`].
+    fn step(&mut self) -> Result<()> {
+        let n = self.clock.step();
+
+        // state monitors sample the state at time n·dt
+        for monitor in &mut self.state_monitors {
+            if n % monitor.interval == 0 {
+                let source = variable_of(&self.populations, &self.connections, monitor.variable)?;
+                monitor.record(n, source)?;
+            }
+        }
+
+        // state update
+        for population in &mut self.populations {
+            if let Population::Lif(group) = population {
+                group.integrate(n);
+            }
+        }
+
+        // threshold, and spikes of the inputs
+        for (p, population) in self.populations.iter_mut().enumerate() {
+            let spikes = &mut self.spikes[p];
+            spikes.clear();
+            match population {
+                Population::Lif(group) => group.threshold(n, spikes),
+                Population::Poisson(group) => group.emit(n, spikes),
+                Population::Generator(group) => group.emit(n, spikes),
+            }
+        }
+
+        // reset
+        for (p, population) in self.populations.iter_mut().enumerate() {
+            if let Population::Lif(group) = population {
+                group.reset(n, &self.spikes[p]);
+            }
+        }
+
+        // propagation: arrivals act on their target, then on_pre
+        for connection in &mut self.connections {
+            let synapses = &mut connection.synapses;
+            synapses.enqueue(n, &self.spikes[connection.pre]);
+            let arrivals = synapses.queue.take(n);
+            let target = match &mut self.populations[connection.post] {
+                Population::Lif(group) => Some(group),
+                _ => None,
+            };
+            deliver(synapses, &arrivals, target, n);
+            synapses.queue.restore(n, arrivals);
+        }
+
+        // plasticity on_post, after every on_pre of the step
+        for connection in &mut self.connections {
+            let synapses = &mut connection.synapses;
+            let Some(plasticity) = synapses.plasticity.as_mut() else {
+                continue;
+            };
+            for &i in &self.spikes[connection.post] {
+                let i = i as usize;
+                for &s in &synapses.by_post[synapses.col_start[i]..synapses.col_start[i + 1]] {
+                    let s = s as usize;
+                    plasticity.on_post(s, n, &mut synapses.w[s]);
+                }
+            }
+        }
+
+        // spike and rate monitors
+        for monitor in &mut self.spike_monitors {
+            monitor.record(n, &self.spikes[monitor.population])?;
+        }
+        for monitor in &mut self.rate_monitors {
+            monitor.record(n, self.spikes[monitor.population].len())?;
+        }
+
+        self.clock.advance();
+        Ok(())
+    }
+}
+
+/// Applies the arrivals of one step: the effect on the target, then `on_pre`.
+fn deliver(
+    synapses: &mut Synapses,
+    arrivals: &[u32],
+    mut target: Option<&mut LifGroup>,
+    step: u64,
+) {
+    let homogeneous = matches!(synapses.delays, DelaySteps::Homogeneous(_));
+    for &entry in arrivals {
+        // a homogeneous queue contains presynaptic neurons, a per-synapse queue synapses
+        let range = if homogeneous {
+            synapses.row_start[entry as usize]..synapses.row_start[entry as usize + 1]
+        } else {
+            entry as usize..entry as usize + 1
+        };
+        for s in range {
+            let i = synapses.post[s] as usize;
+            match (synapses.target, target.as_deref_mut()) {
+                (SynapseTarget::Voltage, Some(group)) => group.add_voltage(i, synapses.w[s], step),
+                (SynapseTarget::Conductance, Some(group)) => {
+                    group.add_conductance(i, synapses.w[s])
+                }
+                _ => {}
+            }
+            if let Some(plasticity) = synapses.plasticity.as_mut() {
+                plasticity.on_pre(s, step, &mut synapses.w[s]);
+            }
+        }
+    }
+}
+
+/// Returns the values of `variable`, one per neuron or synapse.
+fn variable_of<'a>(
+    populations: &'a [Population],
+    connections: &'a [Connection],
+    variable: Variable,
+) -> Result<&'a [f64]> {
+    match variable {
+        Variable::V(p) | Variable::G(p) => match &populations[p.0] {
+            Population::Lif(group) if matches!(variable, Variable::V(_)) => Ok(group.v()),
+            Population::Lif(group) => Ok(group.g()),
+            _ => Err(Error::invalid_parameter(
+                "state monitor",
+                "variable",
+                "v or g of a LIF population",
+                format!("population {}", p.0),
+            )),
+        },
+        Variable::Weight(s) => Ok(connections[s.0].synapses.weights()),
+    }
+}
+
+fn check_indices(model: &'static str, indices: &[usize], len: usize) -> Result<()> {
+    if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
+        return Err(Error::invalid_parameter(
+            model,
+            "index",
+            format!("below the size {len}"),
+            bad,
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,717 @@
+//! Spiking engine: reference values, differential tests against the naive STDP sums,
+//! statistics of the inputs, reproducibility, monitors and bad inputs.
+//!
+//! Unless a test states otherwise, the STDP parameters are τ_pre = τ_post = 20 ms,
+//! A_pre = 0.01, A_post = −0.0105 (`a_minus = 0.0105`), w0 = 0.5, w in [0, 1],
+//! dt = 0.1 ms, and spikes are forced by spike generators.
+
+use hebbian::Error;
+use hebbian::reference::stdp::{pair_weights, triplet_weights};
+use hebbian::rng;
+use hebbian::spiking::{
+    Connectivity, Delays, InitialWeights, LifGroup, LifParams, Network, PairStdp, Pairing,
+    PopulationId, SampleFileSink, SampleRecord, SpikeFileSink, SpikeGenerator, SpikeMonitorId,
+    SpikeRecord, StateMonitorId, StdpRule, SynapseSpec, SynapseTarget, SynapsesId, TripletStdp,
+    Variable, rate_code, read_sample_file, read_spike_file,
+};
+use proptest::prelude::*;
+use rand::Rng;
+
+const DT: f64 = 0.1;
+
+/// One presynaptic and one postsynaptic generator joined by a plastic synapse, with the
+/// weight recorded at every step.
+struct Pair {
+    net: Network,
+    syn: SynapsesId,
+    weight: StateMonitorId,
+}
+
+fn pair(pre_ms: &[f64], post_ms: &[f64], delay_ms: f64, rule: StdpRule, w0: f64) -> Pair {
+    let mut net = Network::new(DT, 1).unwrap();
+    let pre_spikes: Vec<(usize, f64)> = pre_ms.iter().map(|&t| (0, t)).collect();
+    let post_spikes: Vec<(usize, f64)> = post_ms.iter().map(|&t| (0, t)).collect();
+    let pre = net
+        .add_spike_generator(&SpikeGenerator::new(1, &pre_spikes))
+        .unwrap();
+    let post = net
+        .add_spike_generator(&SpikeGenerator::new(1, &post_spikes))
+        .unwrap();
+    let spec = SynapseSpec::new(Connectivity::OneToOne, w0)
+        .target(SynapseTarget::None)
+        .delays(Delays::Constant(delay_ms));
+    let syn = net.connect(pre, post, &spec).unwrap();
+    net.set_plasticity(syn, rule).unwrap();
+    let weight = net
+        .monitor_state(
+            Variable::Weight(syn),
+            &[0],
+            DT,
+            Box::new(SampleRecord::new(1)),
+        )
+        .unwrap();
+    Pair { net, syn, weight }
+}
+
+fn tutorial_rule() -> StdpRule {
+    StdpRule::Pair(PairStdp::default())
+}
+
+fn weight(p: &Pair) -> f64 {
+    p.net.synapses(p.syn).weights()[0]
+}
+
+/// Weight recorded at the start of `step`, i.e. after every event of earlier steps.
+fn weight_at_step(p: &Pair, step: u64) -> f64 {
+    let record = p.net.samples(p.weight).unwrap();
+    let k = record.steps.iter().position(|&s| s == step).unwrap();
+    record.values[k]
+}
+
+fn assert_close(got: f64, expected: f64, tol: f64) {
+    assert!(
+        (got - expected).abs() <= tol,
+        "got {got}, expected {expected} within {tol}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// STDP reference values
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn stdp_same_step_potentiates() {
+    // on_pre: apre = 0.01, w += apost = 0; on_post: w += apre = 0.01 → 0.51
+    let mut p = pair(&[10.0], &[10.0], 0.0, tutorial_rule(), 0.5);
+    p.net.run(20.0).unwrap();
+    assert_close(weight(&p), 0.51, 1e-15);
+}
+
+#[test]
+fn stdp_pre_then_post_updates_at_post() {
+    // 0.5 + 0.01·e^{−3/20} = 0.5086070797642506 (closed form)
+    let expected = 0.5 + 0.01 * (-3.0_f64 / 20.0).exp();
+    assert_close(expected, 0.5086071, 5e-8);
+
+    let mut p = pair(&[2.0], &[5.0], 0.0, tutorial_rule(), 0.5);
+    p.net.run(10.0).unwrap();
+    assert_close(weight(&p), expected, 1e-12);
+
+    // unchanged up to the post step (50), updated from the step after on
+    assert_eq!(weight_at_step(&p, 50), 0.5);
+    assert_close(weight_at_step(&p, 51), expected, 1e-12);
+    assert_close(weight_at_step(&p, 99), expected, 1e-12);
+}
+
+#[test]
+fn stdp_axonal_delay_shifts_pre() {
+    // the pre spike at 10 ms arrives at 15 ms: post at 13 ms finds no pre trace, and the
+    // arrival depresses by 0.0105·e^{−2/20}: 0.5 − 0.009500792889 = 0.4904992071106225
+    let expected = 0.5 - 0.0105 * (-2.0_f64 / 20.0).exp();
+    assert_close(expected, 0.4904992, 5e-8);
+
+    let mut p = pair(&[10.0], &[13.0], 5.0, tutorial_rule(), 0.5);
+    p.net.run(20.0).unwrap();
+    assert_eq!(weight_at_step(&p, 140), 0.5);
+    assert_close(weight(&p), expected, 1e-12);
+}
+
+#[test]
+fn stdp_all_to_all_and_nearest() {
+    // all pairs: 0.5 + 0.01·(e^{−5/20} + e^{−10/20}) = 0.5138533144278404
+    let all = 0.5 + 0.01 * ((-5.0_f64 / 20.0).exp() + (-10.0_f64 / 20.0).exp());
+    assert_close(all, 0.5138533, 5e-8);
+    // only the (0, 5 ms) pair: 0.5 + 0.01·e^{−5/20} = 0.5077880078307141
+    let nearest = 0.5 + 0.01 * (-5.0_f64 / 20.0).exp();
+    assert_close(nearest, 0.5077880, 5e-8);
+
+    let cases = [
+        (Pairing::AllToAll, all),
+        (Pairing::NearestSymmetric, all),
+        (Pairing::NearestPreCentred, nearest),
+        (Pairing::NearestRestricted, nearest),
+    ];
+    for (pairing, expected) in cases {
+        let rule = StdpRule::Pair(PairStdp {
+            pairing,
+            ..PairStdp::default()
+        });
+        let mut p = pair(&[0.0], &[5.0, 10.0], 0.0, rule, 0.5);
+        p.net.run(20.0).unwrap();
+        assert!(
+            (weight(&p) - expected).abs() < 1e-12,
+            "{pairing:?}: got {}, expected {expected}",
+            weight(&p)
+        );
+    }
+}
+
+#[test]
+fn stdp_clips_after_every_event() {
+    // post at 11 ms: 0.995 + 0.01·e^{−1/20} > 1, clipped to 1.0;
+    // pre at 12 ms: 1.0 − 0.0105·e^{−1/20} = 0.9900120910427425
+    let expected = 1.0 - 0.0105 * (-1.0_f64 / 20.0).exp();
+    assert_close(expected, 0.9900121, 5e-8);
+
+    let mut p = pair(&[10.0, 12.0], &[11.0], 0.0, tutorial_rule(), 0.995);
+    p.net.run(20.0).unwrap();
+    assert_eq!(weight_at_step(&p, 111), 1.0);
+    assert_close(weight(&p), expected, 1e-12);
+}
+
+// ---------------------------------------------------------------------------------------
+// Event-driven traces against the naive all-pairs sums
+// ---------------------------------------------------------------------------------------
+
+/// Bernoulli trains with `rate` Hz over `steps` steps.
+fn random_train(seed: u64, stream: u64, rate: f64, steps: u64) -> Vec<u64> {
+    let mut generator = rng::stream(seed, stream);
+    (0..steps)
+        .filter(|_| generator.random::<f64>() < rate * DT * 1e-3)
+        .collect()
+}
+
+fn pair_from_steps(pre: &[u64], post: &[u64], delay_ms: f64, rule: StdpRule, w0: f64) -> Pair {
+    let to_ms = |steps: &[u64]| steps.iter().map(|&s| s as f64 * DT).collect::<Vec<_>>();
+    pair(&to_ms(pre), &to_ms(post), delay_ms, rule, w0)
+}
+
+/// Compares the recorded weight after every step with events against the reference
+/// trajectory. When two events share a step, only the weight after the second is compared.
+fn assert_matches_reference(p: &Pair, reference: &[(u64, f64)]) {
+    for (k, &(step, w)) in reference.iter().enumerate() {
+        if reference.get(k + 1).is_some_and(|&(next, _)| next == step) {
+            continue;
+        }
+        let got = weight_at_step(p, step + 1);
+        assert!(
+            (got - w).abs() < 1e-12,
+            "after the event at step {step}: engine {got}, reference {w}"
+        );
+    }
+}
+
+#[test]
+fn pair_traces_match_naive_sums() {
+    let steps = 20_000;
+    for seed in 0..4 {
+        let pre = random_train(seed, 1, 30.0, steps);
+        let post = random_train(seed, 2, 30.0, steps);
+        for (delay_steps, mu, a_plus) in [(0, 0.0, 0.01), (30, 0.0, 0.01), (7, 0.5, 0.05)] {
+            let rule = PairStdp {
+                mu,
+                a_plus,
+                ..PairStdp::default()
+            };
+            let mut p = pair_from_steps(
+                &pre,
+                &post,
+                delay_steps as f64 * DT,
+                StdpRule::Pair(rule),
+                0.5,
+            );
+            p.net.run_steps(steps + 40).unwrap();
+
+            let arrivals: Vec<u64> = pre.iter().map(|&s| s + delay_steps).collect();
+            let reference = pair_weights(&arrivals, &post, DT, &rule, 0.5);
+            assert_matches_reference(&p, &reference);
+        }
+    }
+}
+
+#[test]
+fn triplet_traces_match_naive_sums() {
+    let steps = 20_000;
+    for seed in 0..3 {
+        let pre = random_train(seed, 3, 40.0, steps);
+        let post = random_train(seed, 4, 40.0, steps);
+        for rule in [
+            TripletStdp::visual_cortex_all_to_all(0.0, 1.0),
+            TripletStdp::hippocampal_all_to_all(0.0, 1.0),
+        ] {
+            let mut p = pair_from_steps(&pre, &post, 0.0, StdpRule::Triplet(rule), 0.5);
+            p.net.run_steps(steps).unwrap();
+            let reference = triplet_weights(&pre, &post, DT, &rule, 0.5);
+            assert_matches_reference(&p, &reference);
+        }
+    }
+}
+
+#[test]
+fn triplet_nearest_sets_traces_to_one() {
+    // pre at 0 and 1 ms, post at 10 ms: with nearest spikes r_1 = e^{−9/16.8} only
+    // (the first pre is forgotten), and o_2 = 0 before the first post spike
+    let rule = TripletStdp::hippocampal_nearest(0.0, 1.0);
+    let mut p = pair(&[0.0, 1.0], &[10.0], 0.0, StdpRule::Triplet(rule), 0.5);
+    p.net.run(20.0).unwrap();
+    let expected = 0.5 + (-9.0_f64 / 16.8).exp() * rule.a2_plus;
+    assert_close(weight(&p), expected, 1e-12);
+}
+
+#[test]
+fn triplet_presets_are_valid() {
+    for rule in [
+        TripletStdp::visual_cortex_all_to_all(0.0, 1.0),
+        TripletStdp::visual_cortex_minimal(0.0, 1.0),
+        TripletStdp::hippocampal_all_to_all(0.0, 1.0),
+        TripletStdp::hippocampal_minimal(0.0, 1.0),
+        TripletStdp::hippocampal_nearest(0.0, 1.0),
+    ] {
+        rule.validate().unwrap();
+        assert_eq!((rule.tau_plus, rule.tau_minus), (16.8, 33.7));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn stdp_weights_stay_in_bounds(
+        seed in 0u64..1000,
+        a_plus in 0.0f64..0.5,
+        a_minus in 0.0f64..0.5,
+        mu in 0.0f64..2.0,
+        w0 in 0.0f64..1.0,
+        triplet in any::<bool>(),
+    ) {
+        let pre = random_train(seed, 5, 80.0, 3000);
+        let post = random_train(seed, 6, 80.0, 3000);
+        let rule = if triplet {
+            StdpRule::Triplet(TripletStdp {
+                a2_plus: a_plus,
+                a2_minus: a_minus,
+                ..TripletStdp::visual_cortex_all_to_all(0.2, 0.9)
+            })
+        } else {
+            StdpRule::Pair(PairStdp { a_plus, a_minus, mu, w_min: 0.2, w_max: 0.9, ..PairStdp::default() })
+        };
+        let mut p = pair_from_steps(&pre, &post, 0.3, rule, 0.2 + 0.7 * w0);
+        p.net.run_steps(3000).unwrap();
+        let record = p.net.samples(p.weight).unwrap();
+        for &w in &record.values {
+            prop_assert!((0.2..=0.9).contains(&w), "weight {} left [0.2, 0.9]", w);
+        }
+        let plasticity = p.net.synapses(p.syn).plasticity().unwrap();
+        for trace in plasticity.traces_at(0, 3000) {
+            prop_assert!(trace >= 0.0, "negative trace {}", trace);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// LIF neurons
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn lif_exact_integration() {
+    // dv/dt = (1.5 − v)/20 ms from 0: v(10 ms) = 1.5·(1 − e^{−1/2}) = 0.5902040104310499
+    let expected = 1.5 * (1.0 - (-0.5_f64).exp());
+    assert_close(expected, 0.5902040, 5e-8);
+    for dt in [1.0, 0.1] {
+        let mut net = Network::new(dt, 0).unwrap();
+        let params = LifParams {
+            v_rest: 1.5,
+            v_th: 10.0,
+            v_reset: 0.0,
+            tau_m: 20.0,
+            ..LifParams::default()
+        };
+        let mut group = LifGroup::new(1, params).unwrap();
+        group.v_mut()[0] = 0.0;
+        let neuron = net.add_lif(group).unwrap();
+        net.run(10.0).unwrap();
+        assert_close(net.lif(neuron).unwrap().v()[0], expected, 1e-12);
+    }
+}
+
+#[test]
+fn lif_refractory_intervals_exact() {
+    // v_inf = 1000 crosses threshold 1 one step after the refractory period ends, so the
+    // neuron spikes at steps 0, 10, 20, …, 190: 20 spikes in 20 ms, every interval 10 steps
+    let mut net = Network::new(DT, 0).unwrap();
+    let params = LifParams {
+        v_rest: 1000.0,
+        v_th: 1.0,
+        v_reset: 0.0,
+        tau_m: 10.0,
+        t_ref: 1.0,
+        ..LifParams::default()
+    };
+    let mut group = LifGroup::new(1, params).unwrap();
+    group.v_mut()[0] = 0.0;
+    let neuron = net.add_lif(group).unwrap();
+    let monitor = net
+        .monitor_spikes(neuron, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    net.run(20.0).unwrap();
+    let steps = &net.spikes(monitor).unwrap().steps;
+    assert_eq!(steps.len(), 20);
+    for pair in steps.windows(2) {
+        assert_eq!(pair[1] - pair[0], 10);
+    }
+}
+
+#[test]
+fn lif_voltage_jump_drives_spike() {
+    // a 20 mV jump at step 0 onto a neuron at −70 mV (threshold −55) decays by e^{−0.1/20}
+    // before the threshold test of step 1: −50.0998 mV > −55, so the neuron spikes at step 1
+    let mut net = Network::new(DT, 0).unwrap();
+    let input = net
+        .add_spike_generator(&SpikeGenerator::from_steps(1, &[(0, 0)]))
+        .unwrap();
+    let neuron = net
+        .add_lif(LifGroup::new(1, LifParams::default()).unwrap())
+        .unwrap();
+    net.connect(
+        input,
+        neuron,
+        &SynapseSpec::new(Connectivity::OneToOne, 20.0),
+    )
+    .unwrap();
+    let monitor = net
+        .monitor_spikes(neuron, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    net.run(1.0).unwrap();
+    assert_eq!(net.spikes(monitor).unwrap().steps, vec![1]);
+}
+
+#[test]
+fn lif_conductance_relaxes_towards_reversal() {
+    // a constant g = 1 (held by a huge τ_e) moves v towards (v_rest + E_e)/2 = −35 mV
+    let mut net = Network::new(DT, 0).unwrap();
+    let params = LifParams {
+        v_th: 100.0,
+        tau_e: 1e12,
+        ..LifParams::default()
+    };
+    let input = net
+        .add_spike_generator(&SpikeGenerator::from_steps(1, &[(0, 0)]))
+        .unwrap();
+    let neuron = net.add_lif(LifGroup::new(1, params).unwrap()).unwrap();
+    let spec = SynapseSpec::new(Connectivity::OneToOne, 1.0).target(SynapseTarget::Conductance);
+    net.connect(input, neuron, &spec).unwrap();
+    net.run(0.1).unwrap();
+    assert_eq!(net.lif(neuron).unwrap().g()[0], 1.0);
+    net.run(10.0).unwrap();
+    // 100 steps of relaxation with time constant τ_m/2 = 10 ms: −35 − 35·e^{−1}
+    let expected = -35.0 - 35.0 * (-1.0_f64).exp();
+    assert_close(net.lif(neuron).unwrap().v()[0], expected, 1e-6);
+}
+
+// ---------------------------------------------------------------------------------------
+// Poisson inputs
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn poisson_count_matches_rate() {
+    // 500 Hz at dt = 1 ms: p = 0.5 per step over 10 000 steps, mean 5000, sd 50
+    let mut net = Network::new(1.0, 7).unwrap();
+    let input = net.add_poisson(vec![500.0]).unwrap();
+    let monitor = net
+        .monitor_spikes(input, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    net.run(10_000.0).unwrap();
+    let count = net.spikes(monitor).unwrap().steps.len() as i64;
+    assert!((count - 5000).abs() <= 150, "count {count}");
+}
+
+#[test]
+fn poisson_zero_rate_is_silent() {
+    let mut net = Network::new(DT, 7).unwrap();
+    let input = net.add_poisson(vec![0.0; 10]).unwrap();
+    let monitor = net
+        .monitor_spikes(input, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    net.run(1000.0).unwrap();
+    assert!(net.spikes(monitor).unwrap().steps.is_empty());
+}
+
+#[test]
+fn poisson_rejects_rate_dt_at_least_one() {
+    let mut net = Network::new(1.0, 7).unwrap();
+    for rate in [1000.0, 2500.0] {
+        let err = net.add_poisson(vec![10.0, rate]).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidParameter { name: "rate", .. }),
+            "{err}"
+        );
+        let message = err.to_string();
+        assert!(message.contains(&format!("{rate} Hz")), "{message}");
+        assert!(message.contains("neuron 1"), "{message}");
+    }
+    assert!(net.add_poisson(vec![999.0]).is_ok());
+}
+
+#[test]
+fn rate_code_scales_intensities() {
+    assert_eq!(
+        rate_code(&[0.0, 0.5, 1.0], 60.0).unwrap(),
+        vec![0.0, 30.0, 60.0]
+    );
+    let err = rate_code(&[0.2, 1.5], 60.0).unwrap_err();
+    assert!(err.to_string().contains("pixel 1"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Reproducibility
+// ---------------------------------------------------------------------------------------
+
+/// Poisson inputs onto LIF neurons through plastic synapses with per-synapse delays.
+struct Small {
+    net: Network,
+    inputs: PopulationId,
+    syn: SynapsesId,
+    input_spikes: SpikeMonitorId,
+    output_spikes: SpikeMonitorId,
+}
+
+fn small_network(seed: u64) -> Small {
+    let mut net = Network::new(DT, seed).unwrap();
+    let inputs = net.add_poisson(vec![40.0; 50]).unwrap();
+    let neurons = net
+        .add_lif(LifGroup::new(20, LifParams::default()).unwrap())
+        .unwrap();
+    let delays: Vec<f64> = (0..50 * 20).map(|k| (k % 7) as f64 * 0.3).collect();
+    let spec = SynapseSpec::new(Connectivity::AllToAll, 0.0)
+        .weights(InitialWeights::Uniform {
+            low: 0.5,
+            high: 2.0,
+        })
+        .delays(Delays::Array(delays));
+    let syn = net.connect(inputs, neurons, &spec).unwrap();
+    let rule = PairStdp {
+        w_max: 2.0,
+        ..PairStdp::default()
+    };
+    net.set_plasticity(syn, StdpRule::Pair(rule)).unwrap();
+    let input_spikes = net
+        .monitor_spikes(inputs, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    let output_spikes = net
+        .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    Small {
+        net,
+        inputs,
+        syn,
+        input_spikes,
+        output_spikes,
+    }
+}
+
+#[test]
+fn split_run_equals_one_run() {
+    let mut whole = small_network(3);
+    whole.net.run(100.0).unwrap();
+    let mut split = small_network(3);
+    split.net.run(50.0).unwrap();
+    split.net.run(50.0).unwrap();
+
+    for m in [whole.input_spikes, whole.output_spikes] {
+        assert_eq!(whole.net.spikes(m), split.net.spikes(m));
+    }
+    let output = whole.net.spikes(whole.output_spikes).unwrap();
+    assert!(!output.steps.is_empty(), "no output spikes");
+    let bits = |small: &Small| -> Vec<u64> {
+        let weights = small.net.synapses(small.syn).weights();
+        weights.iter().map(|w| w.to_bits()).collect()
+    };
+    assert_eq!(bits(&whole), bits(&split));
+}
+
+#[test]
+fn same_seed_same_spikes() {
+    let run = |seed| {
+        let mut small = small_network(seed);
+        small.net.run(50.0).unwrap();
+        let inputs = small.net.spikes(small.input_spikes).unwrap().clone();
+        let outputs = small.net.spikes(small.output_spikes).unwrap().clone();
+        (inputs, outputs)
+    };
+    assert_eq!(run(11), run(11));
+    assert_ne!(run(11).0, run(12).0);
+}
+
+#[test]
+fn poisson_train_independent_of_group_size() {
+    // neuron 0 of population 0 has its own stream, whatever the group size
+    let train = |n: usize| {
+        let mut net = Network::new(DT, 5).unwrap();
+        let input = net.add_poisson(vec![50.0; n]).unwrap();
+        let m = net
+            .monitor_spikes(input, Some(&[0]), Box::new(SpikeRecord::default()))
+            .unwrap();
+        net.run(500.0).unwrap();
+        net.spikes(m).unwrap().clone()
+    };
+    assert_eq!(train(1), train(30));
+}
+
+// ---------------------------------------------------------------------------------------
+// Monitors
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn file_sinks_match_memory_sinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let spike_path = dir.path().join("spikes.bin");
+    let weight_path = dir.path().join("weights.bin");
+
+    let mut small = small_network(9);
+    let net = &mut small.net;
+    let spike_file = SpikeFileSink::create(&spike_path).unwrap();
+    net.monitor_spikes(small.inputs, None, Box::new(spike_file))
+        .unwrap();
+    let indices = [0, 5, 17];
+    let weight = Variable::Weight(small.syn);
+    let in_memory = net
+        .monitor_state(weight, &indices, 1.0, Box::new(SampleRecord::new(3)))
+        .unwrap();
+    let weight_file = SampleFileSink::create(&weight_path, 3).unwrap();
+    net.monitor_state(weight, &indices, 1.0, Box::new(weight_file))
+        .unwrap();
+    net.run(30.0).unwrap();
+    net.run(30.0).unwrap();
+
+    let spikes = read_spike_file(&spike_path).unwrap();
+    assert_eq!(&spikes, net.spikes(small.input_spikes).unwrap());
+    assert!(!spikes.steps.is_empty());
+    let samples = read_sample_file(&weight_path).unwrap();
+    assert_eq!(&samples, net.samples(in_memory).unwrap());
+    assert_eq!(samples.steps.len(), 60);
+    assert_eq!(samples.steps[1], 10);
+}
+
+#[test]
+fn rate_monitor_counts_spikes() {
+    // one generator neuron of two spikes 3 times in the first 10 ms bin: 3 / (2 · 0.01 s)
+    let mut net = Network::new(DT, 0).unwrap();
+    let input = net
+        .add_spike_generator(&SpikeGenerator::new(
+            2,
+            &[(0, 1.0), (1, 2.0), (0, 9.9), (1, 15.0)],
+        ))
+        .unwrap();
+    let monitor = net
+        .monitor_rate(input, 10.0, Box::new(SampleRecord::new(1)))
+        .unwrap();
+    net.run(20.0).unwrap();
+    let rates = net.rates(monitor).unwrap();
+    assert_eq!(rates.steps, vec![0, 100]);
+    assert_eq!(rates.values, vec![150.0, 50.0]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad inputs
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn bad_parameters_name_the_parameter() {
+    let lif = |f: fn(&mut LifParams)| {
+        let mut p = LifParams::default();
+        f(&mut p);
+        LifGroup::new(1, p).map(|_| ())
+    };
+    let pair = |f: fn(&mut PairStdp)| {
+        let mut p = PairStdp::default();
+        f(&mut p);
+        p.validate()
+    };
+    let cases: Vec<(&str, hebbian::Result<()>)> = vec![
+        ("tau_m", lif(|p| p.tau_m = 0.0)),
+        ("t_ref", lif(|p| p.t_ref = -1.0)),
+        ("v_th", lif(|p| p.v_th = f64::NAN)),
+        ("tau_plus", pair(|p| p.tau_plus = -5.0)),
+        ("a_minus", pair(|p| p.a_minus = -0.1)),
+        ("w_max", pair(|p| p.w_max = p.w_min)),
+        ("dt", Network::new(0.0, 0).map(|_| ())),
+    ];
+    for (name, result) in cases {
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains(name), "{name}: {err}");
+    }
+}
+
+#[test]
+fn bad_network_inputs_are_rejected() {
+    let mut net = Network::new(DT, 0).unwrap();
+    let inputs = net.add_poisson(vec![1.0; 3]).unwrap();
+    let generator = net
+        .add_spike_generator(&SpikeGenerator::new(2, &[]))
+        .unwrap();
+
+    // a voltage target needs LIF neurons
+    let err = net
+        .connect(
+            inputs,
+            generator,
+            &SynapseSpec::new(Connectivity::AllToAll, 1.0),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("target"), "{err}");
+
+    // one-to-one needs equal sizes
+    let spec = SynapseSpec::new(Connectivity::OneToOne, 1.0).target(SynapseTarget::None);
+    assert!(matches!(
+        net.connect(inputs, generator, &spec),
+        Err(Error::ShapeMismatch { .. })
+    ));
+
+    // run durations must be whole steps
+    let err = net.run(0.15).unwrap_err();
+    assert!(err.to_string().contains("run duration"), "{err}");
+
+    // spike generator indices and duplicates
+    let err = net
+        .add_spike_generator(&SpikeGenerator::new(1, &[(1, 0.0)]))
+        .unwrap_err();
+    assert!(err.to_string().contains("neuron"), "{err}");
+    let err = net
+        .add_spike_generator(&SpikeGenerator::new(1, &[(0, 1.0), (0, 1.01)]))
+        .unwrap_err();
+    assert!(err.to_string().contains("two spikes"), "{err}");
+}
+
+#[test]
+fn connectivity_kinds_and_storage() {
+    let mut net = Network::new(DT, 4).unwrap();
+    let a = net.add_poisson(vec![0.0; 4]).unwrap();
+    let b = net
+        .add_spike_generator(&SpikeGenerator::new(3, &[]))
+        .unwrap();
+    let none = |c| SynapseSpec::new(c, 1.0).target(SynapseTarget::None);
+
+    let all = net.connect(a, b, &none(Connectivity::AllToAll)).unwrap();
+    assert_eq!(net.synapses(all).len(), 12);
+
+    let lists = Connectivity::Indices {
+        pre: vec![3, 0, 3],
+        post: vec![0, 2, 1],
+    };
+    let spec = none(lists).weights(InitialWeights::Array(vec![1.0, 2.0, 3.0]));
+    let listed = net.connect(a, b, &spec).unwrap();
+    let s = net.synapses(listed);
+    assert_eq!(s.pre(), &[0, 3, 3]);
+    assert_eq!(s.post(), &[2, 0, 1]);
+    assert_eq!(s.weights(), &[2.0, 1.0, 3.0]);
+    assert_eq!(s.incoming(0), &[1]);
+    assert_eq!(s.weight_matrix()[[1, 3]], 3.0);
+
+    let random = net
+        .connect(a, b, &none(Connectivity::Probability(0.5)))
+        .unwrap();
+    let n = net.synapses(random).len();
+    assert!(n <= 12);
+    for s in 0..n {
+        let (pre, post) = (
+            net.synapses(random).pre()[s],
+            net.synapses(random).post()[s],
+        );
+        assert!(
+            net.synapses(random)
+                .incoming(post as usize)
+                .contains(&(s as u32))
+        );
+        assert!(net.synapses(random).outgoing(pre as usize).contains(&s));
+    }
+}
