@@ -18,12 +18,18 @@
 //!   normalization, Oja, Sanger, Oja's subspace rule, BCM), plus the training loop.
 //! - [`stimulus`]: oriented bars, image patches, data sets, centering.
 //! - [`data`]: IDX (MNIST) and PNG readers.
+//! - [`memory`]: Hopfield networks (Hebbian, Storkey and pseudo-inverse storage) and
+//!   recall cues.
+//! - [`competitive`]: hard and soft competitive learning and Kohonen self-organizing
+//!   maps, with unit labelling for classification.
 //! - [`linalg`] and [`metrics`]: eigen-decomposition and the measures used to check what
 //!   a rule learned.
 
+pub mod competitive;
 pub mod data;
 pub mod error;
 pub mod linalg;
+pub mod memory;
 pub mod metrics;
 pub mod rate;
 pub mod rng;
