@@ -118,6 +118,28 @@ fn hopfield_synchronous_two_cycle() {
 }
 
 #[test]
+fn hopfield_low_rank_fields_match_dense() {
+    // P = 20 < N/2, so the fields come from the pattern factors. The dense product of
+    // the reported weights is the independent reference, equal up to rounding.
+    let mut generator = rng::stream(13, 0);
+    let stored = random_patterns(20, 200, 0.5, &mut generator).unwrap();
+    let state = random_patterns(1, 200, 0.5, &mut generator).unwrap();
+    let s = state.get(0);
+    for rule in [StorageRule::default(), StorageRule::PseudoInverse] {
+        let net = Hopfield::store(&stored, rule).unwrap();
+        let w = net.weights();
+        let fields = net.local_fields(s).unwrap();
+        for (i, &h) in fields.iter().enumerate() {
+            let dense: f64 = (0..200).map(|j| w[[i, j]] * s[j] as f64).sum();
+            assert!(
+                (h - dense).abs() < 1e-12,
+                "{rule:?} unit {i}: {h} vs {dense}"
+            );
+        }
+    }
+}
+
+#[test]
 fn hopfield_per_unit_scale() {
     let stored = Patterns::new(vec![1, 1, -1, 1, 1, 1, 1, -1], 4).unwrap();
     let per_pattern =

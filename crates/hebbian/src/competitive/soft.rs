@@ -39,8 +39,8 @@
 //!
 //! # Limitations
 //!
-//! - Settling is a fixed number of Euler steps, not a convergence test; with strong
-//!   inhibition (large `|w|`) and large `ε` the activity can oscillate instead.
+//! - Settling is a fixed number of Euler steps, not a convergence test. With strong
+//!   inhibition (large `|w|`) and a large `ε`, the activity can oscillate instead.
 //! - NOTE: the settling scheme and the clipping of positive lateral weights to 0 follow
 //!   the usual reading of the paper; it does not fix a numerical integration scheme.
 //!

@@ -38,9 +38,13 @@
 //!   is computed and mirrored.
 //! - The Hebbian weights are kept as the integer sums `Σ_μ ξ_i^μ ξ_j^μ` and the scale
 //!   `c` is applied only to reported weights and energies. Local fields are then exact
-//!   integers, so the rule "a field of exactly 0 gives +1" holds exactly, as it does in
+//!   integers, so the rule "a field of exactly 0 gives +1" applies exactly, as it does in
 //!   exact arithmetic. For the Storkey and pseudo-inverse rules the fields are `f64` sums
 //!   and carry rounding error.
+//! - The fields of a whole state (at the start of a recall and in [`Hopfield::energy`])
+//!   come from the low-rank form `Ξᵀ (B s) − d ∘ s` when `2P < N`, with `B = Ξ` for the
+//!   Hebbian rule and `B = (Ξ Ξᵀ)⁺ Ξ` for the projection rule. This costs `O(N P)`
+//!   in place of `O(N²)`, and for the Hebbian rule gives exactly the same integers.
 //! - **Asynchronous** recall ([`UpdateOrder::Sequential`], the classic loop over the
 //!   units in index order, and [`UpdateOrder::Random`], a new seeded permutation per
 //!   sweep) updates one unit at a time and the next unit sees the new state. The fields
@@ -291,6 +295,29 @@ pub struct Hopfield {
     /// For the Hebbian rule it contains integers, so fields computed from it are exact.
     coupling: Vec<f64>,
     scale: f64,
+    /// Low-rank form of `coupling`, where the rule has one and it is cheaper.
+    factors: Option<Factors>,
+}
+
+/// Low-rank form `coupling = Aᵀ B − diag(d)` of the Hebbian and pseudo-inverse
+/// couplings. It gives the fields of a whole state in `O(N P)` operations, against
+/// `O(N²)` for the dense matrix, and is used only for that.
+#[derive(Debug, Clone, PartialEq)]
+struct Factors {
+    /// `A`, `P × N`.
+    left: Mat<f64>,
+    /// `B`, `P × N`; `None` when it equals `A`.
+    right: Option<Mat<f64>>,
+    /// `d`, the diagonal of `Aᵀ B`, which the zero-diagonal coupling removes.
+    diagonal: Vec<f64>,
+}
+
+impl Factors {
+    /// Keeps the factors only when `P` is small enough that two products of size
+    /// `N × P` cost less than one of size `N × N`.
+    fn if_cheaper(self) -> Option<Self> {
+        (2 * self.left.nrows() < self.left.ncols()).then_some(self)
+    }
 }
 
 impl Hopfield {
@@ -298,16 +325,20 @@ impl Hopfield {
     pub fn store(patterns: &Patterns, rule: StorageRule) -> Result<Self> {
         let n = patterns.n_units();
         let p = patterns.len();
-        let (coupling, scale) = match rule {
+        let (coupling, scale, factors) = match rule {
             StorageRule::Hebbian(scale) => {
                 let c = match scale {
                     HebbianScale::PerPattern => 1.0 / p as f64,
                     HebbianScale::PerUnit => 1.0 / n as f64,
                 };
-                (hebbian_sums(patterns), c)
+                let (coupling, factors) = hebbian_sums(patterns);
+                (coupling, c, factors.if_cheaper())
             }
-            StorageRule::Storkey => (storkey(patterns), 1.0),
-            StorageRule::PseudoInverse => (pseudo_inverse(patterns)?, 1.0),
+            StorageRule::Storkey => (storkey(patterns), 1.0, None),
+            StorageRule::PseudoInverse => {
+                let (coupling, factors) = pseudo_inverse(patterns)?;
+                (coupling, 1.0, factors.if_cheaper())
+            }
         };
         Ok(Hopfield {
             n_units: n,
@@ -315,6 +346,7 @@ impl Hopfield {
             rule,
             coupling,
             scale,
+            factors,
         })
     }
 
@@ -561,11 +593,32 @@ impl Hopfield {
         let n = self.n_units;
         let s: Vec<f64> = state.iter().map(|&v| v as f64).collect();
         let mut fields = vec![0.0; n];
+        let s_col = MatRef::from_column_major_slice(&s, n, 1);
+
+        if let Some(factors) = &self.factors {
+            // h = Aᵀ (B s) − d ∘ s. For the Hebbian rule every term is an integer, so
+            // this equals the dense product exactly.
+            let right = factors.right.as_ref().unwrap_or(&factors.left);
+            let overlaps = right * s_col;
+            let h = MatMut::from_column_major_slice_mut(&mut fields, n, 1);
+            faer::linalg::matmul::matmul(
+                h,
+                Accum::Replace,
+                factors.left.transpose(),
+                overlaps.as_ref(),
+                1.0,
+                Par::Seq,
+            );
+            for ((h_i, &d_i), &s_i) in fields.iter_mut().zip(&factors.diagonal).zip(&s) {
+                *h_i -= d_i * s_i;
+            }
+            return fields;
+        }
+
         // The coupling is symmetric, so reading it column-major gives the same matrix.
         let w = MatRef::from_column_major_slice(&self.coupling, n, n);
-        let s = MatRef::from_column_major_slice(&s, n, 1);
         let h = MatMut::from_column_major_slice_mut(&mut fields, n, 1);
-        faer::linalg::matmul::matmul(h, Accum::Replace, w, s, 1.0, Par::Seq);
+        faer::linalg::matmul::matmul(h, Accum::Replace, w, s_col, 1.0, Par::Seq);
         fields
     }
 
@@ -617,8 +670,8 @@ fn symmetrize_upper(m: &mut [f64], n: usize) {
     }
 }
 
-/// Integer sums `Σ_μ ξ_i^μ ξ_j^μ`, zero diagonal, row-major.
-fn hebbian_sums(patterns: &Patterns) -> Vec<f64> {
+/// Integer sums `Σ_μ ξ_i^μ ξ_j^μ`, zero diagonal, row-major, and their low-rank form.
+fn hebbian_sums(patterns: &Patterns) -> (Vec<f64>, Factors) {
     let n = patterns.n_units();
     let xi = pattern_matrix(patterns);
 
@@ -635,7 +688,12 @@ fn hebbian_sums(patterns: &Patterns) -> Vec<f64> {
 
     let mut coupling: Vec<f64> = (0..n * n).map(|k| sums[(k / n, k % n)]).collect();
     symmetrize_upper(&mut coupling, n);
-    coupling
+    let factors = Factors {
+        left: xi,
+        right: None,
+        diagonal: vec![patterns.len() as f64; n],
+    };
+    (coupling, factors)
 }
 
 /// Storkey's rule, one pattern at a time, row-major.
@@ -673,8 +731,8 @@ fn storkey(patterns: &Patterns) -> Vec<f64> {
     w
 }
 
-/// Projection `Ξᵀ (Ξ Ξᵀ)⁺ Ξ` with zero diagonal, row-major.
-fn pseudo_inverse(patterns: &Patterns) -> Result<Vec<f64>> {
+/// Projection `Ξᵀ (Ξ Ξᵀ)⁺ Ξ` with zero diagonal, row-major, and its low-rank form.
+fn pseudo_inverse(patterns: &Patterns) -> Result<(Vec<f64>, Factors)> {
     let n = patterns.n_units();
     let xi = pattern_matrix(patterns);
 
@@ -712,5 +770,10 @@ fn pseudo_inverse(patterns: &Patterns) -> Result<Vec<f64>> {
     let w = xi.transpose() * &projected;
     let mut coupling: Vec<f64> = (0..n * n).map(|k| w[(k / n, k % n)]).collect();
     symmetrize_upper(&mut coupling, n);
-    Ok(coupling)
+    let factors = Factors {
+        diagonal: (0..n).map(|i| w[(i, i)]).collect(),
+        left: xi,
+        right: Some(projected),
+    };
+    Ok((coupling, factors))
 }
