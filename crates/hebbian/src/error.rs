@@ -36,6 +36,11 @@ pub enum Error {
         remedy: String,
     },
 
+    /// A set of ±1 patterns is empty, has patterns of different lengths or contains a
+    /// value that is not a unit state.
+    #[error("invalid pattern set: {problem}")]
+    InvalidPatterns { problem: String },
+
     /// A data file is malformed.
     #[error("invalid data file {}: {problem}", path.display())]
     InvalidData { path: PathBuf, problem: String },

@@ -22,12 +22,18 @@
 //!   synapses, event-driven STDP (pair and triplet rules) and streaming monitors.
 //! - [`reference`]: slow, direct implementations that tests compare the fast code with.
 //! - [`data`]: IDX (MNIST) and PNG readers.
+//! - [`memory`]: Hopfield networks (Hebbian, Storkey and pseudo-inverse storage) and
+//!   recall cues.
+//! - [`competitive`]: hard and soft competitive learning and Kohonen self-organizing
+//!   maps, with unit labelling for classification.
 //! - [`linalg`] and [`metrics`]: eigen-decomposition and the measures used to check what
 //!   a rule learned.
 
+pub mod competitive;
 pub mod data;
 pub mod error;
 pub mod linalg;
+pub mod memory;
 pub mod metrics;
 pub mod rate;
 pub mod reference;
