@@ -7,7 +7,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hebbian::rate::train::{NoObserver, TrainSettings, train};
 use hebbian::rate::{Activation, Bcm, Hebb, Layer, Oja, RateRule, Sanger, WeightInit};
 use hebbian::rng;
-use hebbian::stimulus::{AngleSpacing, OrientedBars, Stimulus};
+use hebbian::stimulus::{AngleSpacing, OrientedBars, Prefetch, Stimulus};
 
 fn layer(n_post: usize, n_pre: usize) -> Layer {
     let w = WeightInit::Normal { std: 0.1 }
@@ -70,5 +70,31 @@ fn presentation(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, updates, bars, presentation);
+fn presentation_prefetched(c: &mut Criterion) {
+    // The same, with the bars drawn on a second thread as the CLI does.
+    let settings = TrainSettings {
+        presentations: 10_000,
+        eta: 0.001,
+        ..TrainSettings::default()
+    };
+    c.bench_function("oriented_bars_oja_10000_presentations_prefetch", |b| {
+        b.iter(|| {
+            let bars =
+                OrientedBars::new(10, 8, AngleSpacing::HalfOpen, 0.1, rng::stream(1, 2)).unwrap();
+            let mut stimulus = Prefetch::new(bars, 256, 4);
+            let mut l = layer(4, 100);
+            l.activation = Activation::Relu;
+            train(&mut l, &mut Oja, &mut stimulus, &settings, &mut NoObserver).unwrap();
+            l
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    updates,
+    bars,
+    presentation,
+    presentation_prefetched
+);
 criterion_main!(benches);

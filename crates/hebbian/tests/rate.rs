@@ -420,6 +420,59 @@ fn bars_noise_is_clipped() {
 }
 
 #[test]
+fn bars_noise_distribution() {
+    // Background pixels are clip(σ n, 0, 1): P(0) = 1/2 and, for σ = 0.1 (so that the
+    // upper clip at 1 has probability 1e-23), mean σ/sqrt(2π) and mean square σ²/2.
+    // Bar pixels mirror them around 1. Tolerances are 5 standard errors.
+    let sigma = 0.1;
+    // One orientation, so every presentation has the same clean bar.
+    let mut bars =
+        OrientedBars::new(10, 1, AngleSpacing::HalfOpen, sigma, rng::stream(8, 2)).unwrap();
+    let clean = bars.clean_bars()[0].clone();
+    let mut x = vec![0.0; 100];
+    let (mut n_bg, mut zeros, mut sum, mut sum_sq) = (0.0, 0.0, 0.0, 0.0);
+    let (mut n_bar, mut ones, mut bar_sum) = (0.0, 0.0, 0.0);
+    for _ in 0..20_000 {
+        bars.next_into(&mut x);
+        for (b, v) in clean.iter().zip(&x) {
+            if *b == 0.0 {
+                n_bg += 1.0;
+                zeros += (*v == 0.0) as u8 as f64;
+                sum += v;
+                sum_sq += v * v;
+            } else {
+                n_bar += 1.0;
+                ones += (*v == 1.0) as u8 as f64;
+                bar_sum += v;
+            }
+        }
+    }
+    let mean = sum / n_bg;
+    let expected_mean = sigma / (2.0 * std::f64::consts::PI).sqrt();
+    let variance = sigma * sigma / 2.0 - expected_mean * expected_mean;
+    assert!(
+        (zeros / n_bg - 0.5).abs() < 5.0 * (0.25 / n_bg).sqrt(),
+        "P(0) = {}",
+        zeros / n_bg
+    );
+    assert!(
+        (mean - expected_mean).abs() < 5.0 * (variance / n_bg).sqrt(),
+        "mean {mean}"
+    );
+    assert!(
+        (sum_sq / n_bg - sigma * sigma / 2.0).abs() < 1e-4,
+        "mean square {}",
+        sum_sq / n_bg
+    );
+    assert!(
+        (ones / n_bar - 0.5).abs() < 5.0 * (0.25 / n_bar).sqrt(),
+        "P(1) = {}",
+        ones / n_bar
+    );
+    assert!((bar_sum / n_bar - (1.0 - expected_mean)).abs() < 5.0 * (variance / n_bar).sqrt());
+}
+
+#[test]
 fn same_seed_same_weights() {
     let run = |seed| {
         let bars =

@@ -9,13 +9,17 @@ use hebbian::linalg;
 use hebbian::rng::{self, streams};
 use hebbian::stimulus::{
     AngleSpacing, Centered, Centering, Dataset, DatasetStimulus, OrientedBars, PatchSettings,
-    Stimulus, estimate_mean, sample_patches,
+    Prefetch, Stimulus, estimate_mean, sample_patches,
 };
 use ndarray::Array2;
 use serde_json::json;
 
 use super::config::{RateExperiment, StimulusKind};
 use crate::experiment::{Source, input_error};
+
+/// Inputs per block, and blocks kept ready, when bars are drawn on a second thread.
+const PREFETCH_BLOCK: usize = 256;
+const PREFETCH_DEPTH: usize = 4;
 
 /// Stream of the samples that estimate a generated stimulus's mean for centering.
 const CENTERING_STREAM: u64 = 6;
@@ -130,8 +134,10 @@ pub fn build(experiment: &RateExperiment, location: &DataLocation<'_>) -> Result
                 "angle_spacing": match spacing { AngleSpacing::HalfOpen => "half-open", AngleSpacing::Tutorial => "tutorial" },
                 "noise_std": noise,
             });
+            // The Gaussian noise costs about as much as the update, so the bars are
+            // drawn on a second thread; the inputs are the same either way.
             BuiltStimulus {
-                stimulus: Box::new(bars),
+                stimulus: Box::new(Prefetch::new(bars, PREFETCH_BLOCK, PREFETCH_DEPTH)),
                 dataset: None,
                 mean: None,
                 clean_bars: Some(clean),

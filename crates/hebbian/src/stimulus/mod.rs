@@ -2,6 +2,7 @@
 
 pub mod bars;
 pub mod patches;
+pub mod prefetch;
 
 use std::sync::Arc;
 
@@ -12,9 +13,10 @@ use crate::rng::Rng;
 
 pub use bars::{AngleSpacing, OrientedBars};
 pub use patches::{PatchSettings, sample_patches};
+pub use prefetch::Prefetch;
 
 /// A source of input vectors, one per presentation.
-pub trait Stimulus {
+pub trait Stimulus: Send {
     /// Length of each input vector.
     fn n_inputs(&self) -> usize;
 
