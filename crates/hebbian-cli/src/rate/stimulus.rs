@@ -134,10 +134,15 @@ pub fn build(experiment: &RateExperiment, location: &DataLocation<'_>) -> Result
                 "angle_spacing": match spacing { AngleSpacing::HalfOpen => "half-open", AngleSpacing::Tutorial => "tutorial" },
                 "noise_std": noise,
             });
-            // The Gaussian noise costs about as much as the update, so the bars are
-            // drawn on a second thread; the inputs are the same either way.
+            // With `prefetch`, the bars are drawn on a second thread; the inputs are the
+            // same either way.
+            let stimulus: Box<dyn Stimulus> = if s.prefetch.unwrap_or(false) {
+                Box::new(Prefetch::new(bars, PREFETCH_BLOCK, PREFETCH_DEPTH))
+            } else {
+                Box::new(bars)
+            };
             BuiltStimulus {
-                stimulus: Box::new(Prefetch::new(bars, PREFETCH_BLOCK, PREFETCH_DEPTH)),
+                stimulus,
                 dataset: None,
                 mean: None,
                 clean_bars: Some(clean),

@@ -89,6 +89,8 @@ pub struct OrientedBars {
     size: usize,
     angles: Vec<f64>,
     bars: Vec<Vec<f64>>,
+    /// For each bar, bit `j % 64` of word `j / 64` is set where pixel `j` is 1.
+    bar_bits: Vec<Vec<u64>>,
     noise_std: f64,
     rng: Rng,
 }
@@ -120,11 +122,25 @@ impl OrientedBars {
         }
         check_non_negative("oriented bars", "noise_std", noise_std)?;
         let angles = spacing.angles(n_orientations);
-        let bars = angles.iter().map(|&a| draw_bar(a, size)).collect();
+        let bars: Vec<Vec<f64>> = angles.iter().map(|&a| draw_bar(a, size)).collect();
+        let bar_bits = bars
+            .iter()
+            .map(|bar| {
+                bar.chunks(64)
+                    .map(|chunk| {
+                        chunk
+                            .iter()
+                            .enumerate()
+                            .fold(0u64, |bits, (j, &v)| bits | (((v > 0.5) as u64) << j))
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(OrientedBars {
             size,
             angles,
             bars,
+            bar_bits,
             noise_std,
             rng,
         })
@@ -154,25 +170,30 @@ impl Stimulus for OrientedBars {
         // Pick an orientation.
         let k = self.rng.random_range(0..self.bars.len());
         let bar = &self.bars[k];
+        x.copy_from_slice(bar);
         if self.noise_std == 0.0 {
-            x.copy_from_slice(bar);
             return;
         }
 
-        // Add Gaussian noise and clip to [0, 1]: one sign bit per pixel, and |n| only
-        // for the pixels the clipping does not pin to 0 or 1.
-        for (x_chunk, bar_chunk) in x.chunks_mut(64).zip(bar.chunks(64)) {
+        // Add Gaussian noise and clip to [0, 1], 64 pixels at a time. Bit j of `signs` is
+        // the sign of pixel j's noise (1 = positive). A pixel needs |n| only where the
+        // sign moves it into [0, 1]: up from 0 (background) or down from 1 (bar), that is
+        // where its sign bit differs from its bar bit. Elsewhere it stays at 0 or 1.
+        for (c, x_chunk) in x.chunks_mut(64).enumerate() {
             let signs: u64 = self.rng.random();
-            for (j, (x_j, &bar_j)) in x_chunk.iter_mut().zip(bar_chunk).enumerate() {
-                let positive = (signs >> j) & 1 == 1;
-                *x_j = if positive == (bar_j > 0.5) {
-                    bar_j
-                } else {
-                    let n: f64 = StandardNormal.sample(&mut self.rng);
-                    let magnitude = n.abs() * self.noise_std;
-                    let signed: f64 = if positive { magnitude } else { -magnitude };
-                    (bar_j + signed).clamp(0.0, 1.0)
-                };
+            let valid = if x_chunk.len() == 64 {
+                u64::MAX
+            } else {
+                (1u64 << x_chunk.len()) - 1
+            };
+            let mut needed = (signs ^ self.bar_bits[k][c]) & valid;
+            while needed != 0 {
+                let j = needed.trailing_zeros() as usize;
+                needed &= needed - 1;
+                let n: f64 = StandardNormal.sample(&mut self.rng);
+                let b = x_chunk[j];
+                // +σ|n| from a background pixel, −σ|n| from a bar pixel
+                x_chunk[j] = (b + (1.0 - 2.0 * b) * self.noise_std * n.abs()).clamp(0.0, 1.0);
             }
         }
     }
