@@ -608,3 +608,93 @@ fn relu_layer_clamps_negative() {
 fn cosine_of_zero_vector() {
     assert_eq!(abs_cosine(&[0.0, 0.0], &[1.0, 0.0]), 0.0);
 }
+
+// Image patches.
+
+fn test_image(width: usize, height: usize, seed: u64) -> hebbian::data::image::GrayImage {
+    let mut r = rng::stream(seed, 77);
+    // Smooth random image: each pixel averages its left neighbour with fresh noise, so
+    // neighbouring pixels are correlated as in a photograph.
+    let mut pixels = vec![0.0; width * height];
+    for row in 0..height {
+        for col in 0..width {
+            let noise: f64 = rand::Rng::random(&mut r);
+            let left = if col > 0 {
+                pixels[row * width + col - 1]
+            } else {
+                noise
+            };
+            pixels[row * width + col] = 0.7 * left + 0.3 * noise;
+        }
+    }
+    hebbian::data::image::GrayImage {
+        width,
+        height,
+        pixels,
+        converted_from_color: false,
+    }
+}
+
+#[test]
+fn patches_remove_mean() {
+    use hebbian::stimulus::{PatchSettings, sample_patches};
+    let images = [test_image(40, 30, 1), test_image(25, 50, 2)];
+    let settings = PatchSettings {
+        size: 5,
+        n_patches: 500,
+        remove_mean: true,
+        whiten: false,
+        whiten_epsilon: 1e-3,
+    };
+    let data = sample_patches(&images, &settings, &mut rng::stream(1, 5)).unwrap();
+    assert_eq!(
+        (data.len(), data.dim(), data.image_shape()),
+        (500, 25, Some((5, 5)))
+    );
+    for k in 0..data.len() {
+        let mean: f64 = data.sample(k).iter().map(|&v| v as f64).sum::<f64>() / 25.0;
+        assert!(mean.abs() < 1e-6, "patch {k} mean {mean}");
+    }
+}
+
+#[test]
+fn patches_whitening_gives_identity_covariance() {
+    use hebbian::stimulus::{PatchSettings, sample_patches};
+    let images = [test_image(60, 60, 3)];
+    let epsilon = 1e-9;
+    let settings = PatchSettings {
+        size: 3,
+        n_patches: 5000,
+        remove_mean: false,
+        whiten: true,
+        whiten_epsilon: epsilon,
+    };
+    let data = sample_patches(&images, &settings, &mut rng::stream(2, 5)).unwrap();
+    // ZCA: C' = U Λ/(Λ + ε) Uᵀ, the identity up to ε/λ_min and f32 storage.
+    let covariance = second_moment(&data, Some(&data.mean()));
+    for i in 0..9 {
+        for j in 0..9 {
+            let expected = if i == j { 1.0 } else { 0.0 };
+            assert!(
+                (covariance[[i, j]] - expected).abs() < 1e-4,
+                "C[{i},{j}] = {}",
+                covariance[[i, j]]
+            );
+        }
+    }
+}
+
+#[test]
+fn patches_reject_oversized() {
+    use hebbian::stimulus::{PatchSettings, sample_patches};
+    let images = [test_image(6, 6, 4)];
+    let settings = PatchSettings {
+        size: 8,
+        ..PatchSettings::default()
+    };
+    let message = sample_patches(&images, &settings, &mut rng::stream(1, 5))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("size"), "{message}");
+    assert!(message.contains("6 x 6"), "{message}");
+}
