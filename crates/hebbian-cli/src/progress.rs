@@ -36,9 +36,13 @@ impl Progress {
             return;
         }
         if self.bar.is_none() && self.start.elapsed() >= SHOW_AFTER {
-            let bar = ProgressBar::with_draw_target(Some(self.total), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(Some(self.total), ProgressDrawTarget::stderr())
+                .with_elapsed(self.start.elapsed())
+                .with_position(done);
+            // Start the rate estimate from here, not from the jump to `done`.
+            bar.reset_eta();
             let template = format!(
-                "{{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {} ({{per_sec}}, eta {{eta}})",
+                "{{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {} (eta {{eta}})",
                 self.unit
             );
             if let Ok(style) = ProgressStyle::with_template(&template) {
