@@ -102,8 +102,10 @@ pub fn parse(
     for assignment in overrides {
         apply_override(&mut table, assignment)?;
     }
-    if let Some(seed) = seed {
-        table.insert("seed".into(), toml::Value::Integer(seed as i64));
+
+    if seed.is_some() && !table.contains_key("seed") {
+        // A placeholder for the schema; the seed from the command line replaces it below.
+        table.insert("seed".into(), toml::Value::Integer(0));
     }
 
     let family = match table.get("family") {
@@ -117,7 +119,11 @@ pub fn parse(
     };
     match family.as_str() {
         "rate" => {
-            let experiment: RateExperiment = deserialize(table, &origin, overrides)?;
+            let mut experiment: RateExperiment = deserialize(table, &origin, overrides)?;
+            // Set after parsing: TOML integers stop at i64::MAX, seeds go to u64::MAX.
+            if let Some(seed) = seed {
+                experiment.seed = seed;
+            }
             experiment
                 .validate()
                 .map_err(|e| input_error(format!("invalid experiment {origin}: {e}")))?;

@@ -136,6 +136,23 @@ fn same_seed_same_weights() {
 }
 
 #[test]
+fn largest_seed_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(dir.path(), &MINIMAL.replace("seed = 1\n", ""));
+    hebbian()
+        .args(["run", "-q", "--seed", "18446744073709551615"])
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    assert_eq!(
+        summary(&dir.path().join("out"))["seed"],
+        18446744073709551615u64
+    );
+}
+
+#[test]
 fn hebb_runaway_stops_and_reports() {
     let dir = tempfile::tempdir().unwrap();
     hebbian()
