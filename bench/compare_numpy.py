@@ -3,7 +3,9 @@
 Two comparisons, each per presentation (one input, one update):
 
 1. oriented-bars: the tutorial's NumPy loop (HebbianNetwork with rule='oja', noisy
-   10x10 bars, ReLU, 5000 presentations) against `hebbian run oriented-bars`.
+   10x10 bars, ReLU, 5000 presentations) against `hebbian run oriented-bars`, as built
+   in (5000 presentations) and for 200 000 presentations, where start-up effects (first
+   page touches, cache warm-up) no longer count, with and without the prefetch thread.
 2. mnist-pca: an online Sanger loop in NumPy on the centred MNIST training images
    (vectorised over pixels and outputs, one image at a time) against
    `hebbian run mnist-pca`.
@@ -135,7 +137,7 @@ def main():
     args = parser.parse_args()
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, "
-          f"Python {platform.python_version()}, NumPy {np.__version__}")
+          f"load average {os.getloadavg()[0]:.2f}, Python {platform.python_version()}, NumPy {np.__version__}")
     print(f"hebbian: {subprocess.run([args.hebbian, '--version'], capture_output=True, text=True).stdout.strip()}")
     print()
     rows = []
@@ -143,10 +145,17 @@ def main():
     # oriented-bars
     np.random.seed(1)
     numpy_per = median([tutorial_loop(5000) / 5000 for _ in range(args.repeats)])
-    ours = [run_hebbian(args.hebbian, ["oriented-bars"]) for _ in range(args.repeats)]
-    ours_per = median([o[0] for o in ours])
-    ours_wall = median([o[1] for o in ours])
-    rows.append(("oriented-bars (Oja, 4x100, 5000 presentations)", numpy_per, ours_per, ours_wall))
+    variants = [
+        ("oriented-bars (Oja, 4x100, 5000 presentations)", []),
+        ("  same, 200000 presentations (steady state)", ["--set", "training.presentations=200000"]),
+        ("  same, 200000 presentations, prefetch thread",
+         ["--set", "training.presentations=200000", "--set", "stimulus.prefetch=true"]),
+    ]
+    for name, extra in variants:
+        ours = [run_hebbian(args.hebbian, ["oriented-bars", *extra]) for _ in range(args.repeats)]
+        ours_per = median([o[0] for o in ours])
+        ours_wall = median([o[1] for o in ours])
+        rows.append((name, numpy_per, ours_per, ours_wall))
 
     # mnist-pca
     if args.data:
