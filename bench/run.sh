@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds hebbian in release mode, installs NumPy in bench/.venv, and runs the side-by-side
 # comparison. Pass the MNIST folder to include mnist-pca:
-#   bash bench/run.sh ../shared/data/mnist
+#   bash bench/run.sh path/to/mnist
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet

@@ -1,8 +1,8 @@
 //! Experiment files: loading, `--set` overrides and dispatch on the model family.
 //!
 //! An experiment is a TOML table. The top-level key `family` selects the model family
-//! (only `"rate"` so far, the default); the rest of the table is checked against that
-//! family's schema, rejecting unknown keys and wrong types with the key's path.
+//! (only `"rate"` so far, the default). The rest of the table is checked against that
+//! family's schema, which rejects unknown keys and wrong types with the key's path.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::builtins;
 use crate::rate::config::RateExperiment;
 
-/// Where an experiment came from, for messages and the summary.
+/// Origin of an experiment, for messages and the summary.
 #[derive(Debug, Clone)]
 pub enum Source {
     /// A built-in experiment, by name.

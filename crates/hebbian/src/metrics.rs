@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::linalg::{Eigen, abs_cosine, subspace_overlap};
 use crate::rate::Layer;
 
-/// Which eigenvector each output is expected to match.
+/// Eigenvector that each output is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// Every output against the first eigenvector (independent Oja units).

@@ -17,8 +17,8 @@
 //! `y²`, and at a fixed point it equals the mean of `y²`.
 //!
 //! [`Bcm::tutorial`] is the tutorial's form (`θ_0 = 1`, `θ ← 0.99 θ + 0.01 y²`). With two
-//! equally likely orthogonal patterns, the stable state of a linear unit answers one
-//! pattern with `y = 2` and the other with `y = 0`, and θ settles at `E[y²] = 2`.
+//! equally likely orthogonal patterns, the stable state of a linear unit responds to one
+//! pattern with `y = 2` and to the other with `y = 0`, and θ settles at `E[y²] = 2`.
 //!
 //! # Limitations
 //!
@@ -63,7 +63,7 @@ impl Bcm {
         })
     }
 
-    /// The tutorial's preset: θ starts at 1 and `θ ← 0.99 θ + 0.01 y²`.
+    /// Creates the tutorial's preset: θ starts at 1 and `θ ← 0.99 θ + 0.01 y²`.
     pub fn tutorial(n_post: usize) -> Self {
         Bcm::new(n_post, 1.0, 0.01).expect("preset parameters are valid")
     }

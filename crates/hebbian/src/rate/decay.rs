@@ -22,14 +22,14 @@
 //! # Limitations
 //!
 //! For a linear unit the expected subtractive update is `(η C − λ I) w`, so the weights
-//! still grow without bound when `η λ_max(C) > λ`; decay bounds them only when it
-//! outweighs the largest eigenvalue of the input's second moment.
+//! still grow without bound when `η λ_max(C) > λ`. Decay bounds them only when λ
+//! exceeds η times the largest eigenvalue of the input's second moment.
 
 use super::{RateRule, WeightsMut, axpy};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-/// Which weight-decay equation to apply.
+/// Weight-decay equation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DecayForm {
@@ -60,7 +60,7 @@ impl HebbDecay {
         Ok(HebbDecay { weight_decay, form })
     }
 
-    /// The tutorial's form: multiplicative decay with λ = 0.01.
+    /// Creates the tutorial's form: multiplicative decay with λ = 0.01.
     pub fn tutorial() -> Self {
         HebbDecay {
             weight_decay: 0.01,

@@ -53,7 +53,7 @@ pub enum Activation {
     Relu,
 }
 
-/// How the initial weights are drawn.
+/// Distribution of the initial weights.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum WeightInit {
@@ -235,7 +235,7 @@ pub trait RateRule: Send {
         None
     }
 
-    /// Advice printed when the weights of this rule diverge.
+    /// Advice for the divergence error of this rule.
     fn divergence_remedy(&self, eta: f64, max_input_norm_sq: f64) -> String {
         let _ = max_input_norm_sq;
         format!("lower eta (now {eta}) or add weight decay or normalization")

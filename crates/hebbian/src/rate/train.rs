@@ -21,7 +21,7 @@ use super::{Layer, Normalization, RateRule};
 use crate::error::{Error, Result, check_positive};
 use crate::stimulus::Stimulus;
 
-/// How η changes over a run. `t` counts presentations from 0.
+/// Schedule of η over a run; `t` counts presentations from 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum EtaSchedule {
@@ -67,7 +67,7 @@ pub struct TrainSettings {
     pub batch_size: usize,
     /// Initial learning rate η_0, per presentation.
     pub eta: f64,
-    /// How η changes over the run.
+    /// Schedule of η over the run.
     pub eta_schedule: EtaSchedule,
     /// Normalization applied after every update.
     pub normalization: Normalization,

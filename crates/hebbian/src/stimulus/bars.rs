@@ -34,7 +34,7 @@ use super::Stimulus;
 use crate::error::{Error, Result, check_non_negative};
 use crate::rng::Rng;
 
-/// How the set of angles is spaced.
+/// Spacing of the set of angles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AngleSpacing {

@@ -268,8 +268,8 @@ impl Stimulus for Cycle {
 
 /// Subtracts a fixed mean from every input of another stimulus.
 ///
-/// For a generated stimulus the exact mean is usually unknown; [`Centered::estimate`]
-/// estimates it from `samples` draws of an independent copy of the generator.
+/// For a generated stimulus the exact mean is usually unknown, so [`estimate_mean`]
+/// estimates it from draws of an independent copy of the generator.
 pub struct Centered<S> {
     inner: S,
     mean: Vec<f64>,

@@ -19,7 +19,7 @@ use crate::error::{Error, Result, check_positive};
 use crate::linalg;
 use crate::rng::Rng;
 
-/// How patches are sampled and preprocessed.
+/// Sampling and preprocessing settings for patches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatchSettings {
