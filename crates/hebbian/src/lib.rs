@@ -20,7 +20,7 @@
 //! - [`stimulus`]: oriented bars, image patches, data sets, centering.
 //! - [`spiking`]: LIF networks with Poisson and spike-generator inputs, delayed
 //!   synapses, event-driven STDP (pair and triplet rules) and streaming monitors.
-//! - [`reference`]: slow, direct implementations that tests compare the fast code with.
+//! - [`reference`](mod@reference): slow, direct implementations that tests compare the fast code with.
 //! - [`data`]: IDX (MNIST) and PNG readers.
 //! - [`memory`]: Hopfield networks (Hebbian, Storkey and pseudo-inverse storage) and
 //!   recall cues.
