@@ -437,3 +437,60 @@ fn natural_image_pca_on_real_data() {
     }
     assert!(dir.path().join("eigenvectors.png").is_file());
 }
+
+/// Runs `text` as an experiment file and returns the summary.
+fn run_file(text: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(dir.path(), text);
+    hebbian()
+        .args(["run", "-q"])
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    summary(&dir.path().join("out"))
+}
+
+#[test]
+fn decay_with_sum_normalization_runs() {
+    let text = MINIMAL
+        .replace(
+            "kind = \"oja\"",
+            "kind = \"hebb-decay\"\nweight_decay = 0.02\ndecay_form = \"subtractive\"",
+        )
+        .replace(
+            "init = { kind = \"normal\", std = 0.1 }",
+            "init = { kind = \"uniform\", low = 0.0, high = 0.1 }",
+        )
+        .replace(
+            "[training]",
+            "[normalization]\nkind = \"sum\"\n\n[training]",
+        );
+    let s = run_file(&text);
+    assert_eq!(s["parameters"]["rule"]["decay_form"], "subtractive");
+    let weights = floats(&s["metrics"]["weight_norms"]);
+    assert_eq!(weights.len(), 2);
+}
+
+#[test]
+fn subspace_rule_reports_overlap() {
+    let text = MINIMAL
+        .replace("kind = \"oja\"", "kind = \"oja-subspace\"")
+        .replace("presentations = 200", "presentations = 20000")
+        .replace("size = 6", "size = 6\ncentering = \"mean\"");
+    let s = run_file(&text);
+    let overlap = s["metrics"]["subspace_overlap"].as_f64().unwrap();
+    assert!(overlap > 0.9, "overlap {overlap}");
+}
+
+#[test]
+fn mini_batches_run() {
+    let text = MINIMAL.replace(
+        "presentations = 200",
+        "presentations = 200\nbatch_size = 16",
+    );
+    let s = run_file(&text);
+    assert_eq!(s["presentations"], 200);
+    assert_eq!(s["parameters"]["training"]["batch_size"], 16);
+}
