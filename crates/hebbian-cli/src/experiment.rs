@@ -22,11 +22,12 @@ pub enum Source {
 }
 
 impl Source {
-    /// The name used in messages: `built-in experiment NAME` or the file's path.
+    /// Describes the source for messages: `built-in experiment NAME` or
+    /// `experiment file PATH`.
     pub fn describe(&self) -> String {
         match self {
             Source::Builtin(name) => format!("built-in experiment {name}"),
-            Source::File(path) => path.display().to_string(),
+            Source::File(path) => format!("experiment file {}", path.display()),
         }
     }
 
@@ -96,8 +97,8 @@ pub fn parse(
     seed: Option<u64>,
 ) -> Result<Experiment> {
     let origin = source.describe();
-    let mut table: toml::Table = toml::from_str(text)
-        .map_err(|e| input_error(format!("invalid experiment file {origin}: {e}")))?;
+    let mut table: toml::Table =
+        toml::from_str(text).map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
 
     for assignment in overrides {
         apply_override(&mut table, assignment)?;
@@ -113,7 +114,7 @@ pub fn parse(
         Some(toml::Value::String(s)) => s.clone(),
         Some(other) => {
             return Err(input_error(format!(
-                "invalid experiment file {origin}: key `family` must be a string such as \"rate\", got {other}"
+                "invalid {origin}: key `family` must be a string such as \"rate\", got {other}"
             )));
         }
     };
@@ -126,11 +127,11 @@ pub fn parse(
             }
             experiment
                 .validate()
-                .map_err(|e| input_error(format!("invalid experiment {origin}: {e}")))?;
+                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
             Ok(Experiment::Rate(Box::new(experiment)))
         }
         other => Err(input_error(format!(
-            "invalid experiment file {origin}: unknown family {other:?}; the families are: rate"
+            "invalid {origin}: unknown family {other:?}; the families are: rate"
         ))),
     }
 }
@@ -149,7 +150,7 @@ fn deserialize<T: DeserializeOwned>(
             format!(" (after --set {})", overrides.join(", --set "))
         };
         input_error(format!(
-            "invalid experiment {origin}{hint}: key `{path}`: {}",
+            "invalid {origin}{hint}: key `{path}`: {}",
             e.into_inner()
         ))
     })

@@ -51,17 +51,14 @@ impl RateRule for Sanger {
     }
 
     fn update(&mut self, w: &mut WeightsMut<'_>, x: &[f64], y: &[f64], eta: f64) {
-        let n_pre = w.n_pre;
         self.residual.clear();
         self.residual.extend_from_slice(x);
         for (i, &y_i) in y.iter().enumerate() {
-            let row = w.row_mut(i);
-
             // r ← r − y_i w_i, with w_i from before its update: r = x − Σ_{k ≤ i} y_k w_k
             // Δw_i = η y_i r
-            for j in 0..n_pre {
-                self.residual[j] -= y_i * row[j];
-                row[j] += eta * y_i * self.residual[j];
+            for (r_j, w_ij) in self.residual.iter_mut().zip(w.row_mut(i)) {
+                *r_j -= y_i * *w_ij;
+                *w_ij += eta * y_i * *r_j;
             }
         }
     }
