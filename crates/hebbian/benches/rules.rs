@@ -1,7 +1,9 @@
 //! Kernels of the rate-based training loop: single updates, the bar generator, and one
 //! whole presentation of the `oriented-bars` experiment.
 
-use criterion::{BenchmarkId, Criterion, black_box, criterion_group, criterion_main};
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hebbian::rate::train::{NoObserver, TrainSettings, train};
 use hebbian::rate::{Activation, Bcm, Hebb, Layer, Oja, RateRule, Sanger, WeightInit};
 use hebbian::rng;

@@ -527,7 +527,7 @@ impl RateExperiment {
                     return Err(reject("stimulus.size", size, "between 1 and 64 pixels"));
                 }
                 let n = s.n_patches.unwrap_or(50_000);
-                if n < 2 || n > 5_000_000 {
+                if !(2..=5_000_000).contains(&n) {
                     return Err(reject("stimulus.n_patches", n, "between 2 and 5000000"));
                 }
                 if let Some(eps) = s.whiten_epsilon {
