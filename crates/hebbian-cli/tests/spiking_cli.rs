@@ -99,7 +99,8 @@ fn tutorial_stdp_reports_no_spikes() {
         .success()
         .stderr(predicate::str::contains("group `neurons` fired no spikes"))
         .stderr(predicate::str::contains("never changed"))
-        .stderr(predicate::str::contains("raise the weight"));
+        .stderr(predicate::str::contains("raise the weight"))
+        .stderr(predicate::str::contains("plasticity.w_max=16"));
 
     let s = summary(dir.path());
     assert_eq!(s["groups"]["neurons"]["spikes"], 0);
@@ -131,7 +132,8 @@ fn tutorial_stdp_reports_no_spikes() {
 
 #[test]
 fn tutorial_stdp_learns_with_stronger_weights() {
-    // the remedy the warning suggests: about 7.5 mV per spike makes the neurons fire
+    // the remedy the warning suggests: about 7.5 mV per spike, with w_max above it,
+    // makes the neurons fire
     let dir = tempfile::tempdir().unwrap();
     hebbian()
         .args(["run", "tutorial-stdp", "-q"])
@@ -140,6 +142,8 @@ fn tutorial_stdp_learns_with_stronger_weights() {
             "run.duration=2 s",
             "--set",
             "synapses.input.weight=8",
+            "--set",
+            "synapses.input.plasticity.w_max=16",
         ])
         .args(["--set", "monitors.weights.interval=10 ms", "--out"])
         .arg(dir.path())

@@ -307,6 +307,21 @@ pub fn run(e: &SpikingExperiment, source: &Source, options: &RunOptions) -> Resu
         );
     }
     let synapse_stats = synapse_statistics(e, &built, &mut run_dir)?;
+    for (name, s) in &e.synapses {
+        let Some(p) = &s.plasticity else { continue };
+        let outside = built.initial_weights[name]
+            .iter()
+            .filter(|&&w| w < p.w_min || w > p.w_max)
+            .count();
+        if outside > 0 {
+            warnings.push(format!(
+                "{outside} initial weights of `{name}` lie outside [w_min, w_max] = [{}, {}], \
+                 so STDP clipped them at their first update; set synapses.{name}.plasticity.w_min \
+                 and w_max to include the initial weights",
+                p.w_min, p.w_max
+            ));
+        }
+    }
     silence_warnings(
         e,
         &built,
@@ -527,11 +542,25 @@ fn silence_warnings(
             && drive < gap
         {
             let needed = mean_w * gap / drive;
+            let mut example = format!("--set synapses.{syn_name}.weight={}", needed.ceil());
+            let mut bound = String::new();
+            if let Some(p) = &e.synapses[syn_name].plasticity
+                && p.w_max < needed
+            {
+                // STDP clips w to [w_min, w_max] at every update, so the bound must move too
+                bound = format!(
+                    " together with its upper bound w_max (now {}), which STDP enforces at every update",
+                    p.w_max
+                );
+                example.push_str(&format!(
+                    " --set synapses.{syn_name}.plasticity.w_max={}",
+                    2.0 * needed.ceil()
+                ));
+            }
             message.push_str(&format!(
-                ". To make it fire and learn, raise the weight to about {needed:.1} mV or more \
-                 (for example --set synapses.{syn_name}.weight={}), or give each neuron more or \
-                 faster inputs (a higher connection probability or input rate)",
-                needed.ceil()
+                ". To make it fire and learn, raise the weight to about {needed:.1} mV or more{bound} \
+                 (for example {example}), or give each neuron more or faster inputs (a higher \
+                 connection probability or input rate)"
             ));
         } else {
             message.push_str(". Stronger, more or faster inputs would make it fire");
