@@ -85,7 +85,7 @@ impl<D: Dimension> Quantity<D> {
         }
     }
 
-    /// The value in the library's unit (ms, mV or Hz).
+    /// Returns the value in the library's unit (ms, mV or Hz).
     pub fn get(self) -> f64 {
         self.value
     }

@@ -3,9 +3,9 @@
 //!
 //! Groups, synapse groups and monitors are tables keyed by name, so that `--set` can
 //! reach them: `--set synapses.input.weight=2.0`. Names are processed in alphabetical
-//! order (the order of the random streams). Dimensioned values are strings with units;
-//! weights and STDP amplitudes are plain numbers in the weight's unit (mV per spike for
-//! `target = "voltage"`, units of the leak conductance for `target = "conductance"`).
+//! order (the order of the random streams). Dimensioned values are strings with units.
+//! Weights and STDP amplitudes are plain numbers in the weight's unit: mV per spike for
+//! `target = "voltage"`, units of the leak conductance for `target = "conductance"`.
 
 use std::collections::BTreeMap;
 
@@ -37,7 +37,7 @@ pub struct SpikingExperiment {
     /// Monitors by name; the name is also the stem of the output files.
     #[serde(default)]
     pub monitors: BTreeMap<String, MonitorConfig>,
-    /// What is written.
+    /// Output settings.
     #[serde(default)]
     pub output: OutputConfig,
 }

@@ -437,7 +437,7 @@ fn synapse_statistics(
             entry["fraction_bottom_tenth"] = json!(bottom);
             entry["fraction_top_tenth"] = json!(top);
             entry["mean_fraction_per_middle_tenth"] = json!(middle_per_tenth);
-            // bimodal: each end tenth holds more than twice the mean of the middle tenths
+            // bimodal: each end tenth contains more than twice the mean of the middle tenths
             entry["bimodal"] =
                 json!(bottom > 2.0 * middle_per_tenth && top > 2.0 * middle_per_tenth);
         }

@@ -2,9 +2,9 @@
 //! counters.
 //!
 //! A `.npy` file starts with a header that states the array's shape. The sink writes a
-//! fixed-size header first and rewrites it with the number of rows at every flush (the
-//! network flushes at the end of each run segment), so memory stays bounded however long
-//! the run is, and the file is a valid array after every segment.
+//! fixed-size header first and rewrites it with the number of rows at every flush, which
+//! the network does at the end of each run segment. Memory therefore stays bounded
+//! however long the run is, and the file is a valid array after every segment.
 
 use std::any::Any;
 use std::fs::File;
@@ -94,9 +94,9 @@ impl NpyStream {
     }
 }
 
-/// Samples of a weight or state monitor: `values` `(samples, width)` and `t_ms`
-/// `(samples,)`, streamed to two `.npy` files; every `stride`-th sample is also kept in
-/// memory for the figures.
+/// Samples of a weight or state monitor, streamed to two `.npy` files: the values
+/// `(samples, width)` and their times in ms `(samples,)`. Every `stride`-th sample is
+/// also kept in memory for the figures.
 pub struct NpySampleSink {
     values: NpyStream,
     times: NpyStream,

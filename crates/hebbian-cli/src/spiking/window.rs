@@ -72,8 +72,8 @@ pub fn read_measured(path: &Path) -> Result<Measured> {
     Ok(measured)
 }
 
-/// Where the measured points come from: `--data FILE`, or the experiment's `measured`
-/// path inside the data folder.
+/// Finds the measured points: `--data FILE`, or the experiment's `measured` path inside
+/// the data folder. Returns the path, or a note saying why there is none.
 fn measured_path(e: &WindowExperiment, options: &RunOptions) -> (Option<PathBuf>, Option<String>) {
     match (&options.data_dir, &e.measured) {
         (Some(path), _) if path.is_file() => (Some(path.clone()), None),
@@ -93,7 +93,7 @@ fn measured_path(e: &WindowExperiment, options: &RunOptions) -> (Option<PathBuf>
     }
 }
 
-/// Linear interpolation of `(x, y)` (sorted by `x`) at `at`; `None` outside the range.
+/// Interpolates `(x, y)` (sorted by `x`) linearly at `at`; `None` outside the range.
 fn interpolate(x: &[f64], y: &[f64], at: f64) -> Option<f64> {
     let k = x.partition_point(|&v| v < at);
     if k == x.len() {
