@@ -35,6 +35,18 @@ pub const BUILTINS: &[Builtin] = &[
         name: "natural-image-pca",
         toml: include_str!("../../../examples/natural-image-pca.toml"),
     },
+    Builtin {
+        name: "tutorial-stdp",
+        toml: include_str!("../../../examples/tutorial-stdp.toml"),
+    },
+    Builtin {
+        name: "song2000",
+        toml: include_str!("../../../examples/song2000.toml"),
+    },
+    Builtin {
+        name: "stdp-window",
+        toml: include_str!("../../../examples/stdp-window.toml"),
+    },
 ];
 
 /// Finds a built-in by name.

@@ -1,8 +1,9 @@
 //! Experiment files: loading, `--set` overrides and dispatch on the model family.
 //!
 //! An experiment is a TOML table. The top-level key `family` selects the model family
-//! (only `"rate"` so far, the default). The rest of the table is checked against that
-//! family's schema, which rejects unknown keys and wrong types with the key's path.
+//! (`"rate"`, the default, `"spiking"` or `"stdp-window"`). The rest of the table is
+//! checked against that family's schema, which rejects unknown keys and wrong types with
+//! the key's path.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::builtins;
 use crate::rate::config::RateExperiment;
+use crate::spiking::config::{SpikingExperiment, WindowExperiment};
 
 /// Origin of an experiment, for messages and the summary.
 #[derive(Debug, Clone)]
@@ -45,6 +47,10 @@ impl Source {
 pub enum Experiment {
     /// A rate-based layer trained with a plasticity rule.
     Rate(Box<RateExperiment>),
+    /// A spiking network.
+    Spiking(Box<SpikingExperiment>),
+    /// The STDP window protocol.
+    Window(Box<WindowExperiment>),
 }
 
 /// An input error: bad experiment, bad option, bad data file. Exits with status 2.
@@ -130,8 +136,28 @@ pub fn parse(
                 .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
             Ok(Experiment::Rate(Box::new(experiment)))
         }
+        "spiking" => {
+            let mut experiment: SpikingExperiment = deserialize(table, &origin, overrides)?;
+            if let Some(seed) = seed {
+                experiment.seed = seed;
+            }
+            experiment
+                .validate()
+                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+            Ok(Experiment::Spiking(Box::new(experiment)))
+        }
+        "stdp-window" => {
+            let mut experiment: WindowExperiment = deserialize(table, &origin, overrides)?;
+            if let Some(seed) = seed {
+                experiment.seed = seed;
+            }
+            experiment
+                .validate()
+                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+            Ok(Experiment::Window(Box::new(experiment)))
+        }
         other => Err(input_error(format!(
-            "invalid {origin}: unknown family {other:?}; the families are: rate"
+            "invalid {origin}: unknown family {other:?}; the families are: rate, spiking, stdp-window"
         ))),
     }
 }

@@ -6,6 +6,8 @@ mod output;
 mod plot;
 mod progress;
 mod rate;
+mod spiking;
+mod units;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,8 +45,8 @@ enum Command {
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
 
-        /// Folder with the data files the experiment reads (MNIST, images)
-        /// [default: $HEBBIAN_DATA].
+        /// Folder with the data files the experiment reads (MNIST, images), or for
+        /// stdp-window a CSV file of measured points [default: $HEBBIAN_DATA].
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
 
@@ -96,6 +98,14 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 Experiment::Rate(rate) => match rate::run::run(&rate, &source, &options)? {
                     Outcome::Completed | Outcome::Stopped => Ok(ExitCode::SUCCESS),
                 },
+                Experiment::Spiking(spiking) => {
+                    spiking::run::run(&spiking, &source, &options)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Experiment::Window(window) => {
+                    spiking::window::run(&window, &source, &options)?;
+                    Ok(ExitCode::SUCCESS)
+                }
             }
         }
     }

@@ -60,6 +60,37 @@ impl RunDir {
         Ok(())
     }
 
+    /// Path of the temporary file that [`RunDir::adopt`] later moves to `name`; for
+    /// files written while a run goes on.
+    pub fn temp_path(&self, name: &str) -> PathBuf {
+        self.path
+            .join(format!(".tmp-{}-{name}", std::process::id()))
+    }
+
+    /// Moves a finished temporary file from [`RunDir::temp_path`] into place as `name`.
+    pub fn adopt(&mut self, name: &str) -> Result<()> {
+        let target = self.path.join(name);
+        fs::rename(self.temp_path(name), &target)
+            .with_context(|| format!("failed to move {} into place", target.display()))?;
+        self.written.push(name.to_string());
+        Ok(())
+    }
+
+    /// Writes an `.npz` archive whose arrays `fill` adds, of any element type.
+    pub fn npz_with(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut NpzWriter<fs::File>) -> Result<()>,
+    ) -> Result<()> {
+        self.write_with(name, |temp| {
+            let mut npz = NpzWriter::new(fs::File::create(temp)?);
+            fill(&mut npz)?;
+            let file = npz.finish()?;
+            file.sync_all()?;
+            Ok(())
+        })
+    }
+
     /// Writes one array as a NumPy `.npy` file.
     pub fn npy<A, S, D>(&mut self, name: &str, array: &ArrayBase<S, D>) -> Result<()>
     where

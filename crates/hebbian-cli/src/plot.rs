@@ -222,3 +222,162 @@ impl LinePlot<'_> {
         Ok(())
     }
 }
+
+/// Range of finite values, widened when empty or flat, with 5 % padding.
+fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    if hi <= lo {
+        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        (lo, hi) = (lo - pad, hi + pad);
+    }
+    let pad = 0.05 * (hi - lo);
+    (lo - pad, hi + pad)
+}
+
+/// A scatter of points and several lines on shared axes, as PNG and SVG.
+pub struct Chart<'a> {
+    /// File name without extension.
+    pub stem: &'a str,
+    /// Figure title.
+    pub title: &'a str,
+    /// x-axis label.
+    pub x_label: &'a str,
+    /// y-axis label.
+    pub y_label: &'a str,
+    /// `(label, x, y)` lines; an empty label adds no legend entry.
+    pub lines: Vec<(String, Vec<f64>, Vec<f64>)>,
+    /// `(label, x, y)` point sets.
+    pub points: Vec<(String, Vec<f64>, Vec<f64>)>,
+    /// Point size in pixels.
+    pub point_size: u32,
+    /// `(label, bin edges, heights)` bar sets.
+    pub bars: Vec<(String, Vec<f64>, Vec<f64>)>,
+    /// Lines drawn in one translucent colour each, without legend (many trajectories).
+    pub faint: bool,
+}
+
+impl Chart<'_> {
+    /// Writes `stem.png` and `stem.svg`.
+    pub fn write(&self, run: &mut RunDir) -> Result<()> {
+        let size = (900, 520);
+        run.write_with(&format!("{}.png", self.stem), |p| {
+            self.draw(BitMapBackend::new(p, size).into_drawing_area())
+        })?;
+        run.write_with(&format!("{}.svg", self.stem), |p| {
+            self.draw(SVGBackend::new(p, size).into_drawing_area())
+        })
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e}");
+        root.fill(&WHITE).map_err(err)?;
+        let sets = || self.lines.iter().chain(&self.points);
+        let xs = sets()
+            .flat_map(|(_, x, _)| x.iter().copied())
+            .chain(self.bars.iter().flat_map(|(_, e, _)| e.iter().copied()));
+        let ys = sets()
+            .flat_map(|(_, _, y)| y.iter().copied())
+            .chain(self.bars.iter().flat_map(|(_, _, h)| h.iter().copied()))
+            .chain(if self.bars.is_empty() {
+                None
+            } else {
+                Some(0.0)
+            });
+        let (x_min, x_max) = padded_range(xs);
+        let (y_min, y_max) = padded_range(ys);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x_min..x_max, y_min..y_max)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .draw()
+            .map_err(err)?;
+        let palette = |k: usize| Palette99::pick(k).to_rgba();
+        let mut legend = false;
+        for (k, (label, edges, heights)) in self.bars.iter().enumerate() {
+            let colour = palette(k).mix(0.7);
+            let rects = heights.iter().enumerate().map(|(b, &h)| {
+                Rectangle::new([(edges[b], 0.0), (edges[b + 1], h)], colour.filled())
+            });
+            let series = chart.draw_series(rects).map_err(err)?;
+            if !label.is_empty() {
+                legend = true;
+                series.label(label).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], palette(k).filled())
+                });
+            }
+        }
+        for (k, (label, x, y)) in self.lines.iter().enumerate() {
+            let colour = if self.faint {
+                palette(k).mix(0.35)
+            } else {
+                palette(k)
+            };
+            let points = x
+                .iter()
+                .copied()
+                .zip(y.iter().copied())
+                .filter(|(a, b)| a.is_finite() && b.is_finite());
+            let series = chart
+                .draw_series(LineSeries::new(
+                    points,
+                    colour.stroke_width(if self.faint { 1 } else { 2 }),
+                ))
+                .map_err(err)?;
+            if !label.is_empty() && !self.faint {
+                legend = true;
+                series
+                    .label(label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], palette(k)));
+            }
+        }
+        for (k, (label, x, y)) in self.points.iter().enumerate() {
+            // the first point set (spikes, measured data) is black, others take the palette
+            let colour = if k == 0 {
+                BLACK.to_rgba()
+            } else {
+                palette(k + self.lines.len()).to_rgba()
+            };
+            let size = self.point_size;
+            let points = x
+                .iter()
+                .copied()
+                .zip(y.iter().copied())
+                .filter(|(a, b)| a.is_finite() && b.is_finite())
+                .map(move |p| Circle::new(p, size, colour.filled()));
+            let series = chart.draw_series(points).map_err(err)?;
+            if !label.is_empty() {
+                legend = true;
+                series
+                    .label(label)
+                    .legend(move |(x, y)| Circle::new((x + 6, y), 4, colour.filled()));
+            }
+        }
+        if legend {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+        Ok(())
+    }
+}

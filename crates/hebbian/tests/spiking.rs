@@ -375,6 +375,100 @@ fn lif_voltage_jump_drives_spike() {
     assert_eq!(net.spikes(monitor).unwrap().steps, vec![1]);
 }
 
+/// The fixed-step loop that the event-driven leak replaces: every neuron decays by
+/// e^{−dt/τ_m} in every step, then the threshold test, reset and the step's jumps.
+fn naive_lif(
+    params: &LifParams,
+    n: usize,
+    jumps: &[(u64, usize, f64)],
+    steps: u64,
+) -> (Vec<(u64, u32)>, Vec<f64>) {
+    let decay = (-DT / params.tau_m).exp();
+    let refractory = (params.t_ref / DT).round() as u64;
+    let mut v = vec![params.v_rest; n];
+    let mut until = vec![0u64; n];
+    let mut spikes = Vec::new();
+    let mut next = 0;
+    for step in 0..steps {
+        for i in 0..n {
+            if step >= until[i] {
+                v[i] = params.v_rest + (v[i] - params.v_rest) * decay;
+            }
+        }
+        for i in 0..n {
+            if v[i] > params.v_th && step >= until[i] {
+                spikes.push((step, i as u32));
+                v[i] = params.v_reset;
+                until[i] = step + refractory;
+            }
+        }
+        while next < jumps.len() && jumps[next].0 == step {
+            let (_, i, w) = jumps[next];
+            if step >= until[i] {
+                v[i] += w;
+            }
+            next += 1;
+        }
+    }
+    (spikes, v)
+}
+
+#[test]
+fn lif_lazy_leak_matches_fixed_step() {
+    // random jumps onto 20 neurons, strong enough to make them fire often; the
+    // event-driven group must give the same spikes and potentials within rounding
+    let params = LifParams {
+        t_ref: 2.0,
+        ..LifParams::default()
+    };
+    let (n, steps) = (20usize, 50_000u64);
+    let mut generator = rng::stream(9, 1);
+    let mut events: Vec<(u64, usize)> = (0..4000)
+        .map(|_| {
+            (
+                generator.random_range(0..steps),
+                generator.random_range(0..n),
+            )
+        })
+        .collect();
+    events.sort_unstable();
+    events.dedup();
+    let jumps: Vec<(u64, usize, f64)> = events
+        .iter()
+        .map(|&(step, i)| (step, i, 4.0 + 0.5 * (i % 5) as f64))
+        .collect();
+    let (expected_spikes, expected_v) = naive_lif(&params, n, &jumps, steps);
+    assert!(expected_spikes.len() > 100, "too few spikes to compare");
+
+    let mut net = Network::new(DT, 0).unwrap();
+    let generator_spikes: Vec<(usize, u64)> = events.iter().map(|&(s, i)| (i, s)).collect();
+    let input = net
+        .add_spike_generator(&SpikeGenerator::from_steps(n, &generator_spikes))
+        .unwrap();
+    let neurons = net.add_lif(LifGroup::new(n, params).unwrap()).unwrap();
+    let spec = SynapseSpec::new(Connectivity::OneToOne, 0.0).weights(InitialWeights::Array(
+        (0..n).map(|i| 4.0 + 0.5 * (i % 5) as f64).collect(),
+    ));
+    net.connect(input, neurons, &spec).unwrap();
+    let monitor = net
+        .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    net.run(steps as f64 * DT / 2.0).unwrap();
+    net.run(steps as f64 * DT / 2.0).unwrap();
+
+    let record = net.spikes(monitor).unwrap();
+    let got: Vec<(u64, u32)> = record
+        .steps
+        .iter()
+        .copied()
+        .zip(record.neurons.iter().copied())
+        .collect();
+    assert_eq!(got, expected_spikes);
+    for (v, expected) in net.lif(neurons).unwrap().v().iter().zip(&expected_v) {
+        assert_close(*v, *expected, 1e-9);
+    }
+}
+
 #[test]
 fn lif_conductance_relaxes_towards_reversal() {
     // a constant g = 1 (held by a huge τ_e) moves v towards (v_rest + E_e)/2 = −35 mV

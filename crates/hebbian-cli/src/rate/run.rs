@@ -339,7 +339,7 @@ impl Observer for Recorder {
         for (count, &y_i) in self.active_count.iter_mut().zip(y) {
             *count += (y_i > 0.0) as u64;
         }
-        if presentations.is_multiple_of(self.trajectory_every) {
+        if presentations % self.trajectory_every == 0 {
             self.push_trajectory(presentations, layer, rule.theta(), eta);
         }
         if self
@@ -357,7 +357,7 @@ impl Observer for Recorder {
             self.snapshot_presentations.push(presentations);
             self.snapshots.push(layer.weights.clone());
         }
-        if presentations.is_multiple_of(4096) {
+        if presentations % 4096 == 0 {
             self.progress.update(presentations);
         }
     }

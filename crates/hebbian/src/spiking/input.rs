@@ -11,8 +11,10 @@
 //! is geometric: `K = ⌊ln U / ln(1 − p)⌋` with `U` uniform in (0, 1]. The spike trains
 //! have exactly the same distribution, but the cost scales with the number of spikes
 //! rather than with neurons × steps (1000 inputs at 15 Hz with dt = 0.1 ms need 1.5
-//! draws per ms instead of 10 000). Pending spikes sit in a binary heap ordered by
-//! (step, neuron), so the neurons of a step are emitted in increasing index order.
+//! draws per ms instead of 10 000). Each neuron has exactly one pending spike. Pending
+//! spikes within the next [`CALENDAR_LEN`] steps sit in a ring of per-step buckets,
+//! later ones in a binary heap; the neurons of a step are emitted in increasing index
+//! order.
 //!
 //! Every neuron has its own xoshiro256++ stream derived from (seed, population, neuron),
 //! so a neuron's train does not depend on the size of its group, on other populations or
@@ -54,6 +56,9 @@ pub(crate) fn check_rates(rates: &[f64], dt: f64) -> Result<()> {
     Ok(())
 }
 
+/// Number of steps covered by the ring of buckets of a Poisson group (a power of two).
+pub const CALENDAR_LEN: usize = 4096;
+
 /// A group of independent Poisson spike sources with per-neuron rates.
 #[derive(Debug, Clone)]
 pub struct PoissonGroup {
@@ -61,7 +66,13 @@ pub struct PoissonGroup {
     /// `ln(1 − rate·dt)` per neuron; `0` marks a silent neuron.
     log_silence: Vec<f64>,
     rngs: Vec<Rng>,
+    /// Bucket `s mod CALENDAR_LEN` holds the neurons due at step `s`, for steps
+    /// `base ≤ s < base + CALENDAR_LEN`.
+    calendar: Vec<Vec<u32>>,
+    /// Pending spikes at `base + CALENDAR_LEN` or later.
     pending: BinaryHeap<Reverse<(u64, u32)>>,
+    /// The step being emitted, or the next one.
+    base: u64,
     dt: f64,
 }
 
@@ -74,7 +85,9 @@ impl PoissonGroup {
             log_silence: Vec::new(),
             rates: Vec::new(),
             rngs,
+            calendar: vec![Vec::new(); CALENDAR_LEN],
             pending: BinaryHeap::new(),
+            base: clock.step(),
             dt: clock.dt(),
         };
         group.set_rates_from(rates, clock.step());
@@ -118,6 +131,10 @@ impl PoissonGroup {
             .collect();
         self.rates = rates;
         self.pending.clear();
+        for bucket in &mut self.calendar {
+            bucket.clear();
+        }
+        self.base = step;
         for i in 0..self.rates.len() {
             self.schedule(i, step);
         }
@@ -136,13 +153,23 @@ impl PoissonGroup {
 
         // a saturating cast sends astronomically rare gaps beyond the end of time
         let next = from.saturating_add(silent_steps as u64);
-        if next != u64::MAX {
+        if next - self.base < CALENDAR_LEN as u64 {
+            self.calendar[next as usize % CALENDAR_LEN].push(i as u32);
+        } else if next != u64::MAX {
             self.pending.push(Reverse((next, i as u32)));
         }
     }
 
     /// Appends the neurons that spike at `step` to `spikes`, in increasing order.
     pub(crate) fn emit(&mut self, step: u64, spikes: &mut Vec<u32>) {
+        debug_assert!(step >= self.base, "Poisson steps must be emitted in order");
+        self.base = step;
+        let start = spikes.len();
+
+        // neurons due now from the ring and from the far-future heap
+        let bucket = step as usize % CALENDAR_LEN;
+        spikes.extend_from_slice(&self.calendar[bucket]);
+        self.calendar[bucket].clear();
         while let Some(&Reverse((next, i))) = self.pending.peek() {
             if next != step {
                 debug_assert!(next > step, "a Poisson spike was skipped");
@@ -150,7 +177,12 @@ impl PoissonGroup {
             }
             self.pending.pop();
             spikes.push(i);
-            self.schedule(i as usize, step + 1);
+        }
+        spikes[start..].sort_unstable();
+
+        // each emitted neuron draws its next spike
+        for k in start..spikes.len() {
+            self.schedule(spikes[k] as usize, step + 1);
         }
     }
 }

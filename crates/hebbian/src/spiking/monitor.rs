@@ -173,7 +173,7 @@ impl SpikeMonitor {
     }
 }
 
-/// A state variable that a state monitor can sample.
+/// A state variable that a state monitor ([`super::Network::monitor_state`]) can sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variable {
     /// Membrane potential `v` (mV) of a LIF population.

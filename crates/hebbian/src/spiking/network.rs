@@ -59,6 +59,8 @@ fn stream_id(kind: u64, group: usize, index: usize) -> u64 {
     (kind << 56) | ((group as u64 & 0xFF_FFFF) << 32) | (index as u64 & 0xFFFF_FFFF)
 }
 
+// a network holds a handful of populations, so the size of the largest variant is harmless
+#[allow(clippy::large_enum_variant)]
 enum Population {
     Lif(LifGroup),
     Poisson(PoissonGroup),
@@ -86,7 +88,8 @@ struct Connection {
 /// # Order within step `n`
 ///
 /// 1. State monitors sample (the state at time `n · dt`).
-/// 2. State update: every LIF group integrates over one step.
+/// 2. State update: every LIF group integrates over one step (current-based groups do
+///    this lazily, see [`super::neuron`]).
 /// 3. Threshold: LIF neurons with `v > v_th` that are not refractory spike; Poisson
 ///    groups and spike generators emit their spikes of step `n`.
 /// 4. Reset: spiking LIF neurons go to `v_reset` and become refractory.
@@ -258,10 +261,11 @@ impl Network {
             &mut connect_rng,
             &mut weight_rng,
         )?;
+        let step = self.clock.step();
         if spec.target == SynapseTarget::Conductance
             && let Some(group) = self.lif_mut(post)
         {
-            group.enable_conductance_input();
+            group.enable_conductance_input(step);
         }
         self.connections.push(Connection {
             pre: pre.0,
@@ -412,8 +416,20 @@ impl Network {
 
     /// Runs `steps` steps, then flushes every monitor.
     pub fn run_steps(&mut self, steps: u64) -> Result<()> {
+        let start = self.clock.step();
+        for population in &mut self.populations {
+            if let Population::Lif(group) = population {
+                group.adopt_edits(start);
+            }
+        }
         for _ in 0..steps {
             self.step()?;
+        }
+        let end = self.clock.step();
+        for population in &mut self.populations {
+            if let Population::Lif(group) = population {
+                group.sync(end);
+            }
         }
         for monitor in &mut self.spike_monitors {
             monitor.flush()?;
@@ -434,6 +450,11 @@ impl Network {
         // state monitors sample the state at time n·dt
         for monitor in &mut self.state_monitors {
             if n % monitor.interval == 0 {
+                if let Variable::V(p) = monitor.variable
+                    && let Population::Lif(group) = &mut self.populations[p.index()]
+                {
+                    group.sync(n);
+                }
                 let source = variable_of(&self.populations, &self.connections, monitor.variable)?;
                 monitor.record(n, source)?;
             }
@@ -513,24 +534,32 @@ fn deliver(
     step: u64,
 ) {
     let homogeneous = matches!(synapses.delays, DelaySteps::Homogeneous(_));
+    let kind = synapses.target;
+    let Synapses {
+        row_start,
+        post,
+        w,
+        plasticity,
+        ..
+    } = synapses;
     for &entry in arrivals {
         // a homogeneous queue contains presynaptic neurons, a per-synapse queue synapses
         let range = if homogeneous {
-            synapses.row_start[entry as usize]..synapses.row_start[entry as usize + 1]
+            row_start[entry as usize]..row_start[entry as usize + 1]
         } else {
             entry as usize..entry as usize + 1
         };
         for s in range {
-            let i = synapses.post[s] as usize;
-            match (synapses.target, target.as_deref_mut()) {
-                (SynapseTarget::Voltage, Some(group)) => group.add_voltage(i, synapses.w[s], step),
-                (SynapseTarget::Conductance, Some(group)) => {
-                    group.add_conductance(i, synapses.w[s])
+            let i = post[s] as usize;
+            if let Some(group) = target.as_deref_mut() {
+                match kind {
+                    SynapseTarget::Voltage => group.add_voltage(i, w[s], step),
+                    SynapseTarget::Conductance => group.add_conductance(i, w[s]),
+                    SynapseTarget::None => {}
                 }
-                _ => {}
             }
-            if let Some(plasticity) = synapses.plasticity.as_mut() {
-                plasticity.on_pre(s, step, &mut synapses.w[s]);
+            if let Some(plasticity) = plasticity.as_mut() {
+                plasticity.on_pre(s, step, &mut w[s]);
             }
         }
     }

@@ -333,7 +333,7 @@ struct Decay {
 }
 
 impl Decay {
-    const TABLE_LEN: u64 = 2048;
+    const TABLE_LEN: u64 = 8192;
 
     fn new(dt: f64, tau: f64) -> Self {
         let dt_over_tau = dt / tau;

@@ -301,25 +301,28 @@ impl Synapses {
     }
 }
 
-/// A ring of buckets, one per step from now to the longest delay.
+/// A ring of buckets covering at least the steps from now to the longest delay.
 ///
 /// With a homogeneous delay a bucket contains presynaptic neurons, because a whole row
-/// arrives at once. With per-synapse delays it contains synapse indices.
+/// arrives at once. With per-synapse delays it contains synapse indices. The number of
+/// buckets is a power of two, so that finding a step's bucket is a mask, not a division.
 #[derive(Debug, Clone)]
 pub(crate) struct DelayQueue {
     buckets: Vec<Vec<u32>>,
+    mask: u64,
 }
 
 impl DelayQueue {
     fn new(max_delay: u64) -> Self {
+        let len = (max_delay + 1).next_power_of_two();
         DelayQueue {
-            buckets: vec![Vec::new(); max_delay as usize + 1],
+            buckets: vec![Vec::new(); len as usize],
+            mask: len - 1,
         }
     }
 
     fn bucket_mut(&mut self, step: u64) -> &mut Vec<u32> {
-        let len = self.buckets.len() as u64;
-        &mut self.buckets[(step % len) as usize]
+        &mut self.buckets[(step & self.mask) as usize]
     }
 
     /// Takes the arrivals due at `step`; give the vector back with [`DelayQueue::restore`]
