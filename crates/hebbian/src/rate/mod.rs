@@ -262,12 +262,16 @@ pub(crate) fn pca_remedy(eta: f64, max_input_norm_sq: f64) -> String {
 }
 
 /// Dot product of two equal-length slices.
+///
+/// Sixteen partial sums in a fixed order: enough independent additions to keep the
+/// vector units busy instead of waiting on one chain of dependent additions, and the
+/// same order, so the same result, on every CPU.
 #[inline]
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    // Four partial sums let the compiler vectorise without reassociating a single sum.
-    let mut acc = [0.0f64; 4];
-    let chunks_a = a.chunks_exact(4);
-    let chunks_b = b.chunks_exact(4);
+    const LANES: usize = 16;
+    let mut acc = [0.0f64; LANES];
+    let chunks_a = a.chunks_exact(LANES);
+    let chunks_b = b.chunks_exact(LANES);
     let tail: f64 = chunks_a
         .remainder()
         .iter()
@@ -275,12 +279,20 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
         .map(|(p, q)| p * q)
         .sum();
     for (p, q) in chunks_a.zip(chunks_b) {
-        acc[0] += p[0] * q[0];
-        acc[1] += p[1] * q[1];
-        acc[2] += p[2] * q[2];
-        acc[3] += p[3] * q[3];
+        for k in 0..LANES {
+            acc[k] += p[k] * q[k];
+        }
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+
+    // Pairwise reduction of the partial sums.
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for k in 0..width {
+            acc[k] += acc[k + width];
+        }
+    }
+    acc[0] + tail
 }
 
 /// `y += alpha * x`.
