@@ -1,8 +1,10 @@
 //! Experiment files: loading, `--set` overrides and dispatch on the model family.
 //!
-//! An experiment is a TOML table. The top-level key `family` selects the model family
-//! (only `"rate"` so far, the default); the rest of the table is checked against that
-//! family's schema, rejecting unknown keys and wrong types with the key's path.
+//! An experiment is a TOML table. The top-level key `family` selects the model family:
+//! `"rate"` (the default, a rate-based layer and plasticity rule), `"hopfield"` (stored
+//! patterns and recall) or `"competitive"` (winner-take-all units or a self-organizing
+//! map). The rest of the table is checked against that family's schema, rejecting
+//! unknown keys and wrong types with the key's path.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +12,8 @@ use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
 
 use crate::builtins;
+use crate::competitive::config::CompetitiveExperiment;
+use crate::hopfield::config::HopfieldExperiment;
 use crate::rate::config::RateExperiment;
 
 /// Where an experiment came from, for messages and the summary.
@@ -39,11 +43,25 @@ impl Source {
     }
 }
 
+/// Command-line options that apply to every run.
+pub struct RunOptions {
+    /// Output folder; default `runs/NAME`.
+    pub out_dir: Option<PathBuf>,
+    /// Data folder for experiments that read files.
+    pub data_dir: Option<PathBuf>,
+    /// Suppress the progress bar and the final report.
+    pub quiet: bool,
+}
+
 /// A parsed experiment of any family.
 #[derive(Debug, Clone)]
 pub enum Experiment {
     /// A rate-based layer trained with a plasticity rule.
     Rate(Box<RateExperiment>),
+    /// A Hopfield network: recall from cues, or a load sweep.
+    Hopfield(Box<HopfieldExperiment>),
+    /// Competitive learning on labelled images.
+    Competitive(Box<CompetitiveExperiment>),
 }
 
 /// An input error: bad experiment, bad option, bad data file. Exits with status 2.
@@ -123,8 +141,23 @@ pub fn parse(
                 .map_err(|e| input_error(format!("invalid experiment {origin}: {e}")))?;
             Ok(Experiment::Rate(Box::new(experiment)))
         }
+        "hopfield" => {
+            let experiment: HopfieldExperiment = deserialize(table, &origin, overrides)?;
+            experiment
+                .validate()
+                .map_err(|e| input_error(format!("invalid experiment {origin}: {e}")))?;
+            Ok(Experiment::Hopfield(Box::new(experiment)))
+        }
+        "competitive" => {
+            let experiment: CompetitiveExperiment = deserialize(table, &origin, overrides)?;
+            experiment
+                .validate()
+                .map_err(|e| input_error(format!("invalid experiment {origin}: {e}")))?;
+            Ok(Experiment::Competitive(Box::new(experiment)))
+        }
         other => Err(input_error(format!(
-            "invalid experiment file {origin}: unknown family {other:?}; the families are: rate"
+            "invalid experiment file {origin}: unknown family {other:?}; the families are: \
+             rate, hopfield, competitive"
         ))),
     }
 }

@@ -1,11 +1,15 @@
 //! `hebbian`: runs Hebbian-learning and plasticity experiments from the command line.
 
 mod builtins;
+mod competitive;
+mod data;
 mod experiment;
+mod hopfield;
 mod output;
 mod plot;
 mod progress;
 mod rate;
+mod schema;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,8 +17,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use experiment::RunOptions;
 use experiment::{Experiment, InputError};
-use rate::run::{Outcome, RunOptions};
+use rate::run::Outcome;
 
 /// Hebbian learning and synaptic plasticity experiments.
 #[derive(Debug, Parser)]
@@ -96,6 +101,14 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 Experiment::Rate(rate) => match rate::run::run(&rate, &source, &options)? {
                     Outcome::Completed | Outcome::Stopped => Ok(ExitCode::SUCCESS),
                 },
+                Experiment::Hopfield(hopfield) => {
+                    hopfield::run::run(&hopfield, &source, &options)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Experiment::Competitive(competitive) => {
+                    competitive::run::run(&competitive, &source, &options)?;
+                    Ok(ExitCode::SUCCESS)
+                }
             }
         }
     }
@@ -115,6 +128,7 @@ fn report_error(error: &anyhow::Error) -> ExitCode {
                 Some(
                     hebbian::Error::InvalidParameter { .. }
                         | hebbian::Error::InvalidData { .. }
+                        | hebbian::Error::InvalidPatterns { .. }
                         | hebbian::Error::ShapeMismatch { .. }
                 )
             )
