@@ -10,6 +10,7 @@ mod plot;
 mod progress;
 mod rate;
 mod schema;
+mod timing;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +60,27 @@ enum Command {
     },
     /// List the built-in experiments.
     List,
+    /// Time Hopfield recall alone (Hebbian rule, sequential sweeps) and print JSON.
+    TimeRecall {
+        /// Number of units N.
+        #[arg(long, default_value_t = 1000)]
+        units: usize,
+        /// Number of stored random patterns P.
+        #[arg(long, default_value_t = 100)]
+        patterns: usize,
+        /// Maximum sweeps per recall; recall stops earlier at a fixed point.
+        #[arg(long, default_value_t = 10)]
+        sweeps: usize,
+        /// Fraction of units flipped in each cue.
+        #[arg(long, default_value_t = 0.1)]
+        flip: f64,
+        /// Number of timed recalls.
+        #[arg(long, default_value_t = 200)]
+        repeats: usize,
+        /// Seed of the patterns and cues.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -80,6 +102,29 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                     builtins::description(builtin)
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::TimeRecall {
+            units,
+            patterns,
+            sweeps,
+            flip,
+            repeats,
+            seed,
+        } => {
+            if units < 2 || patterns == 0 || sweeps == 0 || repeats == 0 {
+                return Err(experiment::input_error(
+                    "time-recall needs --units >= 2 and --patterns, --sweeps and --repeats >= 1",
+                ));
+            }
+            timing::run(&timing::TimeRecall {
+                units,
+                patterns,
+                max_sweeps: sweeps,
+                flip,
+                repeats,
+                seed,
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {

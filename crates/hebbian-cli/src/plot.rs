@@ -293,7 +293,8 @@ impl LinePlot<'_> {
             (y_min, y_max) = (y_min - pad, y_max + pad);
         }
         let x_min = self.x.first().copied().unwrap_or(0.0);
-        let x_max = self.x.last().copied().unwrap_or(1.0).max(x_min + 1.0);
+        let x_last = self.x.last().copied().unwrap_or(1.0);
+        let x_max = if x_last > x_min { x_last } else { x_min + 1.0 };
         let mut builder = ChartBuilder::on(&root);
         builder
             .caption(self.title, ("sans-serif", 20))

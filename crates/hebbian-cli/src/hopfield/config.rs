@@ -256,7 +256,11 @@ impl CapacityConfig {
     pub fn loads(&self) -> Vec<f64> {
         let steps = ((self.load_stop - self.load_start) / self.load_step + 1e-9).floor() as usize;
         (0..=steps)
-            .map(|k| self.load_start + k as f64 * self.load_step)
+            .map(|k| {
+                // Rounded so that 0.02 + 14 * 0.02 reads 0.3 in tables.
+                let load = self.load_start + k as f64 * self.load_step;
+                (load * 1e9).round() / 1e9
+            })
             .collect()
     }
 }

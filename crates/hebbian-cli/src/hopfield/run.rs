@@ -388,7 +388,7 @@ fn recall_figure(
         }
     }
     let title = format!(
-        "{}: {} rule, cue / recall / original (m = overlap with the original)",
+        "{}: {} rule, cue | recall | original",
         experiment.name,
         rule.name()
     );
@@ -579,8 +579,9 @@ fn run_capacity(
     )?;
     if experiment.output.figures {
         let title = format!(
-            "{}: mean final overlap, N = {n}, {:?} recall",
-            experiment.name, experiment.recall.update
+            "{}: mean final overlap, N = {n}, {} updates",
+            experiment.name,
+            format!("{:?}", experiment.recall.update).to_lowercase()
         );
         LinePlot {
             stem: "capacity",
