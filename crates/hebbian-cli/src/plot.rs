@@ -24,7 +24,7 @@ fn diverging(v: f64) -> RGBColor {
     )
 }
 
-/// How pixel values map to colours in an image grid.
+/// Colour scale of an image grid.
 #[derive(Debug, Clone, Copy)]
 pub enum Colours {
     /// Each image on its own symmetric scale `[-max|v|, max|v|]`, blue–white–red, so

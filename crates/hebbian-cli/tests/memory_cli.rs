@@ -19,7 +19,7 @@ fn summary(dir: &Path) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// The MNIST folder: `HEBBIAN_DATA` (the MNIST folder itself or a folder holding
+/// Returns the MNIST folder: `HEBBIAN_DATA` (the MNIST folder itself or a folder holding
 /// `mnist/`), else the shared data folder next to the repository. `None` when missing,
 /// which fails under `CI=true`.
 fn mnist_dir() -> Option<PathBuf> {

@@ -55,7 +55,8 @@ pub struct PatternsConfig {
     pub images: Option<String>,
     /// MNIST: IDX label file, relative to the data folder unless absolute.
     pub labels: Option<String>,
-    /// MNIST: classes to store, one pattern each: the first image of that class.
+    /// MNIST: classes to store, one pattern each. The k-th listing of a class takes the
+    /// k-th training image of that class.
     pub digits: Option<Vec<u8>>,
     /// MNIST and PNG: grey level (in `[0, 1]`) at and above which a pixel is `+1`
     /// (default 0.5).
@@ -297,6 +298,13 @@ impl HopfieldExperiment {
             return Err("key `name` must not be empty".into());
         }
         self.validate_patterns()?;
+        for (k, rule) in self.storage.rules.iter().enumerate() {
+            if self.storage.rules[..k].contains(rule) {
+                return Err(format!(
+                    "key `storage.rules` lists {rule:?} twice; list each rule once"
+                ));
+            }
+        }
         if self.storage.rules.is_empty() {
             return Err(
                 "key `storage.rules` must name at least one rule, for example [\"hebbian\"]".into(),

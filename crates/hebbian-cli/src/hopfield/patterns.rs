@@ -60,19 +60,19 @@ pub fn build(
             let mut rows = Vec::with_capacity(digits.len());
             let mut names = Vec::with_capacity(digits.len());
             for &digit in digits {
-                let wanted = used[digit as usize];
+                let occurrence = used[digit as usize];
                 let index = labels
                     .iter()
                     .enumerate()
                     .filter(|&(_, &label)| label == digit)
-                    .nth(wanted)
+                    .nth(occurrence)
                     .map(|(i, _)| i)
                     .ok_or_else(|| {
                         input_error(format!(
-                            "{} holds only {wanted} images of digit {digit}, but key \
+                            "{} holds only {occurrence} images of digit {digit}, but key \
                              `patterns.digits` asks for {}",
                             labels_path.display(),
-                            wanted + 1
+                            occurrence + 1
                         ))
                     })?;
                 used[digit as usize] += 1;
