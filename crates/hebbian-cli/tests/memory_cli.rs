@@ -452,3 +452,67 @@ fn time_recall_prints_json() {
     assert!(result["mean_overlap"].as_f64().unwrap() > 0.95);
     assert!(result["mean_sweeps"].as_f64().unwrap() <= 10.0);
 }
+
+/// Writes a black-and-white PNG of `rows` x `cols` pixels, white where `on(r, c)`.
+fn write_png(path: &Path, rows: u32, cols: u32, on: impl Fn(u32, u32) -> bool) {
+    use plotters::prelude::*;
+    let root = BitMapBackend::new(path, (cols, rows)).into_drawing_area();
+    for r in 0..rows {
+        for c in 0..cols {
+            let colour = if on(r, c) { WHITE } else { BLACK };
+            root.draw_pixel((c as i32, r as i32), &colour).unwrap();
+        }
+    }
+    root.present().unwrap();
+}
+
+const PNG_EXPERIMENT: &str = r#"
+family = "hopfield"
+name = "shapes"
+seed = 1
+
+[patterns]
+source = "png"
+files = ["cross.png", "frame.png"]
+
+[storage]
+rules = ["pseudo-inverse"]
+
+[[cues]]
+kind = "mask"
+half = "right"
+"#;
+
+#[test]
+fn hopfield_png_patterns_recall() {
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("cross.png"), 8, 8, |r, c| {
+        r == c || r + c == 7
+    });
+    write_png(&dir.path().join("frame.png"), 8, 8, |r, c| {
+        r % 7 == 0 || c % 7 == 0
+    });
+    let experiment = write(dir.path(), "shapes.toml", PNG_EXPERIMENT);
+    let out = dir.path().join("out");
+    hebbian()
+        .arg("run")
+        .arg(&experiment)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let s = summary(&out);
+    assert_eq!(s["n_units"], 64);
+    assert_eq!(s["n_patterns"], 2);
+    assert!(out.join("recall_pseudo-inverse.png").is_file());
+}
+
+#[test]
+fn png_patterns_of_different_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("cross.png"), 8, 8, |r, c| r == c);
+    write_png(&dir.path().join("frame.png"), 6, 8, |r, _| r == 0);
+    let experiment = write(dir.path(), "shapes.toml", PNG_EXPERIMENT);
+    let stderr = input_error(&["run", experiment.to_str().unwrap()]);
+    assert!(stderr.contains("same size"), "{stderr}");
+}
