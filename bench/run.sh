@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds hebbian in release mode, installs NumPy in bench/.venv, and runs the side-by-side
-# comparison. Pass the MNIST folder to include mnist-pca:
+# comparisons (rate rules, then Hopfield recall and a SOM epoch). Pass the MNIST folder
+# to include mnist-pca:
 #   bash bench/run.sh path/to/mnist
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,4 @@ if [ $# -ge 1 ]; then
     data_args=(--data "$1")
 fi
 bench/.venv/bin/python bench/compare_numpy.py --hebbian target/release/hebbian "${data_args[@]}"
+bench/.venv/bin/python bench/hopfield_recall.py --hebbian target/release/hebbian "${data_args[@]}"

@@ -47,6 +47,22 @@ pub const BUILTINS: &[Builtin] = &[
         name: "stdp-window",
         toml: include_str!("../../../examples/stdp-window.toml"),
     },
+    Builtin {
+        name: "hopfield-capacity",
+        toml: include_str!("../../../examples/hopfield-capacity.toml"),
+    },
+    Builtin {
+        name: "hopfield-mnist",
+        toml: include_str!("../../../examples/hopfield-mnist.toml"),
+    },
+    Builtin {
+        name: "competitive-mnist",
+        toml: include_str!("../../../examples/competitive-mnist.toml"),
+    },
+    Builtin {
+        name: "som-mnist",
+        toml: include_str!("../../../examples/som-mnist.toml"),
+    },
 ];
 
 /// Finds a built-in by name.

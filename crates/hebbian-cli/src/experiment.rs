@@ -1,9 +1,11 @@
 //! Experiment files: loading, `--set` overrides and dispatch on the model family.
 //!
-//! An experiment is a TOML table. The top-level key `family` selects the model family
-//! (`"rate"`, the default, `"spiking"` or `"stdp-window"`). The rest of the table is
-//! checked against that family's schema, which rejects unknown keys and wrong types with
-//! the key's path.
+//! An experiment is a TOML table. The top-level key `family` selects the model family:
+//! `"rate"` (the default, a rate-based layer and plasticity rule), `"spiking"` (a spiking
+//! network), `"stdp-window"` (the STDP pairing protocol), `"hopfield"` (stored patterns
+//! and recall) or `"competitive"` (winner-take-all units or a self-organizing map). The
+//! rest of the table is checked against that family's schema, which rejects unknown keys
+//! and wrong types with the key's path.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +13,8 @@ use anyhow::{Context, Result, bail};
 use serde::de::DeserializeOwned;
 
 use crate::builtins;
+use crate::competitive::config::CompetitiveExperiment;
+use crate::hopfield::config::HopfieldExperiment;
 use crate::rate::config::RateExperiment;
 use crate::spiking::config::{SpikingExperiment, WindowExperiment};
 
@@ -42,6 +46,16 @@ impl Source {
     }
 }
 
+/// Command-line options that apply to every run.
+pub struct RunOptions {
+    /// Output folder; default `runs/NAME`.
+    pub out_dir: Option<PathBuf>,
+    /// Data folder for experiments that read files.
+    pub data_dir: Option<PathBuf>,
+    /// Suppress the progress bar and the final report.
+    pub quiet: bool,
+}
+
 /// A parsed experiment of any family.
 #[derive(Debug, Clone)]
 pub enum Experiment {
@@ -51,6 +65,10 @@ pub enum Experiment {
     Spiking(Box<SpikingExperiment>),
     /// The STDP window protocol.
     Window(Box<WindowExperiment>),
+    /// A Hopfield network: recall from cues, or a load sweep.
+    Hopfield(Box<HopfieldExperiment>),
+    /// Competitive learning on labelled images.
+    Competitive(Box<CompetitiveExperiment>),
 }
 
 /// An input error: bad experiment, bad option, bad data file. Exits with status 2.
@@ -156,8 +174,29 @@ pub fn parse(
                 .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
             Ok(Experiment::Window(Box::new(experiment)))
         }
+        "hopfield" => {
+            let mut experiment: HopfieldExperiment = deserialize(table, &origin, overrides)?;
+            if let Some(seed) = seed {
+                experiment.seed = seed;
+            }
+            experiment
+                .validate()
+                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+            Ok(Experiment::Hopfield(Box::new(experiment)))
+        }
+        "competitive" => {
+            let mut experiment: CompetitiveExperiment = deserialize(table, &origin, overrides)?;
+            if let Some(seed) = seed {
+                experiment.seed = seed;
+            }
+            experiment
+                .validate()
+                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+            Ok(Experiment::Competitive(Box::new(experiment)))
+        }
         other => Err(input_error(format!(
-            "invalid {origin}: unknown family {other:?}; the families are: rate, spiking, stdp-window"
+            "invalid {origin}: unknown family {other:?}; the families are: \
+             rate, spiking, stdp-window, hopfield, competitive"
         ))),
     }
 }

@@ -1,12 +1,17 @@
 //! `hebbian`: runs Hebbian-learning and plasticity experiments from the command line.
 
 mod builtins;
+mod competitive;
+mod data;
 mod experiment;
+mod hopfield;
 mod output;
 mod plot;
 mod progress;
 mod rate;
+mod schema;
 mod spiking;
+mod timing;
 mod units;
 
 use std::path::PathBuf;
@@ -15,8 +20,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use experiment::RunOptions;
 use experiment::{Experiment, InputError};
-use rate::run::{Outcome, RunOptions};
+use rate::run::Outcome;
 
 /// Hebbian learning and synaptic plasticity experiments.
 #[derive(Debug, Parser)]
@@ -56,6 +62,27 @@ enum Command {
     },
     /// List the built-in experiments.
     List,
+    /// Time Hopfield recall alone (Hebbian rule, sequential sweeps) and print JSON.
+    TimeRecall {
+        /// Number of units N.
+        #[arg(long, default_value_t = 1000)]
+        units: usize,
+        /// Number of stored random patterns P.
+        #[arg(long, default_value_t = 100)]
+        patterns: usize,
+        /// Maximum sweeps per recall; recall stops earlier at a fixed point.
+        #[arg(long, default_value_t = 10)]
+        sweeps: usize,
+        /// Fraction of units flipped in each cue.
+        #[arg(long, default_value_t = 0.1)]
+        flip: f64,
+        /// Number of timed recalls.
+        #[arg(long, default_value_t = 200)]
+        repeats: usize,
+        /// Seed of the patterns and cues.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -77,6 +104,29 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                     builtins::description(builtin)
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::TimeRecall {
+            units,
+            patterns,
+            sweeps,
+            flip,
+            repeats,
+            seed,
+        } => {
+            if units < 2 || patterns == 0 || sweeps == 0 || repeats == 0 {
+                return Err(experiment::input_error(
+                    "time-recall needs --units >= 2 and --patterns, --sweeps and --repeats >= 1",
+                ));
+            }
+            timing::run(&timing::TimeRecall {
+                units,
+                patterns,
+                max_sweeps: sweeps,
+                flip,
+                repeats,
+                seed,
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {
@@ -106,6 +156,14 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                     spiking::window::run(&window, &source, &options)?;
                     Ok(ExitCode::SUCCESS)
                 }
+                Experiment::Hopfield(hopfield) => {
+                    hopfield::run::run(&hopfield, &source, &options)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Experiment::Competitive(competitive) => {
+                    competitive::run::run(&competitive, &source, &options)?;
+                    Ok(ExitCode::SUCCESS)
+                }
             }
         }
     }
@@ -125,6 +183,7 @@ fn report_error(error: &anyhow::Error) -> ExitCode {
                 Some(
                     hebbian::Error::InvalidParameter { .. }
                         | hebbian::Error::InvalidData { .. }
+                        | hebbian::Error::InvalidPatterns { .. }
                         | hebbian::Error::ShapeMismatch { .. }
                 )
             )

@@ -24,6 +24,16 @@ fn diverging(v: f64) -> RGBColor {
     )
 }
 
+/// Colour scale of an image grid.
+#[derive(Debug, Clone, Copy)]
+pub enum Colours {
+    /// Each image on its own symmetric scale `[-max|v|, max|v|]`, blue–white–red, so
+    /// zero is white.
+    Diverging,
+    /// Grey levels: `low` is white and `high` black, like ink on paper.
+    Ink { low: f64, high: f64 },
+}
+
 /// Draws every row of `weights` as a `shape` image, each with its own symmetric colour
 /// scale `[-max|w|, max|w|]` so that zero is white, as PNG and SVG.
 pub fn feature_grid(
@@ -34,65 +44,196 @@ pub fn feature_grid(
     title: &str,
     labels: &[String],
 ) -> Result<()> {
-    let n = weights.nrows();
-    let cols = n.clamp(1, 8);
-    let rows = n.div_ceil(cols);
-    let cell = 150u32;
-    let size = (cols as u32 * cell + 20, rows as u32 * (cell + 24) + 50);
+    let cols = weights.nrows().clamp(1, 8);
+    ImageGrid {
+        stem,
+        title,
+        images: weights,
+        shape,
+        labels,
+        cols,
+        colours: Colours::Diverging,
+        cell: 150,
+    }
+    .write(run)
+}
+
+/// Rows of a matrix drawn as images on a grid, as PNG and SVG.
+pub struct ImageGrid<'a> {
+    /// File name without extension.
+    pub stem: &'a str,
+    /// Figure title.
+    pub title: &'a str,
+    /// One image per row, row-major pixels.
+    pub images: &'a Array2<f64>,
+    /// `(rows, cols)` of each image.
+    pub shape: (usize, usize),
+    /// Label above each image; missing labels read "output i".
+    pub labels: &'a [String],
+    /// Images per grid row.
+    pub cols: usize,
+    /// Colour scale.
+    pub colours: Colours,
+    /// Side of one panel in pixels.
+    pub cell: u32,
+}
+
+impl ImageGrid<'_> {
+    /// Writes `stem.png` and `stem.svg`.
+    pub fn write(&self, run: &mut RunDir) -> Result<()> {
+        let n = self.images.nrows();
+        let cols = self.cols.max(1);
+        let rows = n.div_ceil(cols);
+        let label_height = if self.labels.is_empty() { 4 } else { 24 };
+        let size = (
+            cols as u32 * self.cell + 20,
+            rows as u32 * (self.cell + label_height) + 50,
+        );
+        run.write_with(&format!("{}.png", self.stem), |p| {
+            self.draw(BitMapBackend::new(p, size).into_drawing_area(), cols)
+        })?;
+        run.write_with(&format!("{}.svg", self.stem), |p| {
+            self.draw(SVGBackend::new(p, size).into_drawing_area(), cols)
+        })
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>, cols: usize) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e}");
+        let (img_rows, img_cols) = self.shape;
+        root.fill(&WHITE).map_err(err)?;
+        let root = root.titled(self.title, ("sans-serif", 20)).map_err(err)?;
+        let n = self.images.nrows();
+        let grid_rows = n.div_ceil(cols);
+        let panels = root.split_evenly((grid_rows, cols));
+        for (i, panel) in panels.iter().enumerate().take(n) {
+            let row = self.images.row(i);
+            let scale = row.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let colour = |v: f64| match self.colours {
+                Colours::Diverging => diverging(if scale > 0.0 { v / scale } else { 0.0 }),
+                Colours::Ink { low, high } => {
+                    let t = ((v - low) / (high - low)).clamp(0.0, 1.0);
+                    let level = (255.0 * (1.0 - t)).round() as u8;
+                    RGBColor(level, level, level)
+                }
+            };
+            let panel = if self.labels.is_empty() {
+                panel.clone()
+            } else {
+                let label = self
+                    .labels
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("output {i}"));
+                panel.titled(&label, ("sans-serif", 13)).map_err(err)?
+            };
+            let (w, h) = panel.dim_in_pixel();
+            let side = w.min(h).saturating_sub(6) as f64;
+            let px = side / img_cols.max(img_rows) as f64;
+            let x0 = (w as f64 - px * img_cols as f64) / 2.0;
+            let y0 = (h as f64 - px * img_rows as f64) / 2.0;
+            for r in 0..img_rows {
+                for c in 0..img_cols {
+                    let v = row[r * img_cols + c];
+                    let top_left = ((x0 + c as f64 * px) as i32, (y0 + r as f64 * px) as i32);
+                    let bottom_right = (
+                        (x0 + (c + 1) as f64 * px).ceil() as i32,
+                        (y0 + (r + 1) as f64 * px).ceil() as i32,
+                    );
+                    panel
+                        .draw(&Rectangle::new(
+                            [top_left, bottom_right],
+                            colour(v).filled(),
+                        ))
+                        .map_err(err)?;
+                }
+            }
+            if let Colours::Ink { .. } = self.colours {
+                let frame = (
+                    (x0 as i32, y0 as i32),
+                    (
+                        (x0 + px * img_cols as f64) as i32,
+                        (y0 + px * img_rows as f64) as i32,
+                    ),
+                );
+                panel
+                    .draw(&Rectangle::new([frame.0, frame.1], RGBColor(180, 180, 180)))
+                    .map_err(err)?;
+            }
+        }
+        root.present().map_err(err)?;
+        Ok(())
+    }
+}
+
+/// Draws a matrix as a grey heat map with its values written in the cells (dark = high),
+/// as PNG and SVG.
+pub fn heat_map(
+    run: &mut RunDir,
+    stem: &str,
+    matrix: &Array2<f64>,
+    title: &str,
+    decimals: usize,
+) -> Result<()> {
+    let (rows, cols) = matrix.dim();
+    let cell = 48u32;
+    let size = (cols as u32 * cell + 40, rows as u32 * cell + 70);
     run.write_with(&format!("{stem}.png"), |p| {
-        let root = BitMapBackend::new(p, size).into_drawing_area();
-        draw_features(root, weights, shape, title, labels, cols)
+        draw_heat_map(
+            BitMapBackend::new(p, size).into_drawing_area(),
+            matrix,
+            title,
+            decimals,
+        )
     })?;
     run.write_with(&format!("{stem}.svg"), |p| {
-        let root = SVGBackend::new(p, size).into_drawing_area();
-        draw_features(root, weights, shape, title, labels, cols)
+        draw_heat_map(
+            SVGBackend::new(p, size).into_drawing_area(),
+            matrix,
+            title,
+            decimals,
+        )
     })
 }
 
-fn draw_features<DB: DrawingBackend>(
+fn draw_heat_map<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
-    weights: &Array2<f64>,
-    (img_rows, img_cols): (usize, usize),
+    matrix: &Array2<f64>,
     title: &str,
-    labels: &[String],
-    cols: usize,
+    decimals: usize,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e}");
     root.fill(&WHITE).map_err(err)?;
-    let root = root.titled(title, ("sans-serif", 20)).map_err(err)?;
-    let n = weights.nrows();
-    let grid_rows = n.div_ceil(cols);
-    let panels = root.split_evenly((grid_rows, cols));
-    for (i, panel) in panels.iter().enumerate().take(n) {
-        let row = weights.row(i);
-        let scale = row.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let label = labels
-            .get(i)
-            .cloned()
-            .unwrap_or_else(|| format!("output {i}"));
-        let panel = panel.titled(&label, ("sans-serif", 13)).map_err(err)?;
+    let root = root.titled(title, ("sans-serif", 18)).map_err(err)?;
+    let root = root.margin(10, 10, 20, 20);
+    let (rows, cols) = matrix.dim();
+    let (low, high) = matrix
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let span = if high > low { high - low } else { 1.0 };
+    let panels = root.split_evenly((rows, cols));
+    for (k, panel) in panels.iter().enumerate() {
+        let v = matrix[[k / cols, k % cols]];
+        let t = (v - low) / span;
+        let level = (255.0 * (1.0 - t)).round() as u8;
+        panel.fill(&RGBColor(level, level, level)).map_err(err)?;
         let (w, h) = panel.dim_in_pixel();
-        let side = w.min(h).saturating_sub(6) as f64;
-        let px = side / img_cols.max(img_rows) as f64;
-        let x0 = (w as f64 - px * img_cols as f64) / 2.0;
-        let y0 = (h as f64 - px * img_rows as f64) / 2.0;
-        for r in 0..img_rows {
-            for c in 0..img_cols {
-                let v = row[r * img_cols + c];
-                let colour = diverging(if scale > 0.0 { v / scale } else { 0.0 });
-                let top_left = ((x0 + c as f64 * px) as i32, (y0 + r as f64 * px) as i32);
-                let bottom_right = (
-                    (x0 + (c + 1) as f64 * px).ceil() as i32,
-                    (y0 + (r + 1) as f64 * px).ceil() as i32,
-                );
-                panel
-                    .draw(&Rectangle::new([top_left, bottom_right], colour.filled()))
-                    .map_err(err)?;
-            }
-        }
+        let text_colour = if t > 0.5 { WHITE } else { BLACK };
+        let style = ("sans-serif", 12).into_font().color(&text_colour);
+        panel
+            .draw(&Text::new(
+                format!("{v:.decimals$}"),
+                (w as i32 / 2 - 14, h as i32 / 2 - 6),
+                style,
+            ))
+            .map_err(err)?;
     }
     root.present().map_err(err)?;
     Ok(())
@@ -114,6 +255,8 @@ pub struct LinePlot<'a> {
     pub series: Vec<(String, Vec<f64>)>,
     /// Logarithmic y axis (non-positive values are dropped).
     pub log_y: bool,
+    /// `(label, x)` of dashed vertical lines across the whole plot, for reference values.
+    pub vertical_lines: Vec<(String, f64)>,
 }
 
 impl LinePlot<'_> {
@@ -150,7 +293,8 @@ impl LinePlot<'_> {
             (y_min, y_max) = (y_min - pad, y_max + pad);
         }
         let x_min = self.x.first().copied().unwrap_or(0.0);
-        let x_max = self.x.last().copied().unwrap_or(1.0).max(x_min + 1.0);
+        let x_last = self.x.last().copied().unwrap_or(1.0);
+        let x_max = if x_last > x_min { x_last } else { x_min + 1.0 };
         let mut builder = ChartBuilder::on(&root);
         builder
             .caption(self.title, ("sans-serif", 20))
@@ -189,8 +333,9 @@ impl LinePlot<'_> {
                 .map_err(err)?;
         } else {
             let pad = 0.05 * (y_max - y_min);
+            let (low, high) = (y_min - pad, y_max + pad);
             let mut chart = builder
-                .build_cartesian_2d(x_min..x_max, (y_min - pad)..(y_max + pad))
+                .build_cartesian_2d(x_min..x_max, low..high)
                 .map_err(err)?;
             chart
                 .configure_mesh()
@@ -198,6 +343,14 @@ impl LinePlot<'_> {
                 .y_desc(self.y_label)
                 .draw()
                 .map_err(err)?;
+            for (label, x) in &self.vertical_lines {
+                let dashes = DashedLineSeries::new(vec![(*x, low), (*x, high)], 6, 4, BLACK.into());
+                chart
+                    .draw_series(dashes)
+                    .map_err(err)?
+                    .label(label)
+                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
+            }
             for (k, (label, s)) in self.series.iter().enumerate() {
                 let points = self
                     .x

@@ -7,6 +7,8 @@ use hebbian::rate::{Activation, DecayForm};
 use hebbian::stimulus::{AngleSpacing, Centering};
 use serde::{Deserialize, Serialize};
 
+use crate::schema::{forbid, reject, require_positive};
+
 /// A rate-based experiment: a layer, a rule, a stimulus and a training schedule.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -322,32 +324,6 @@ fn yes() -> bool {
 }
 
 /// Formats a range rule: "stimulus.noise_std = -1: must be >= 0 (...)".
-fn reject(key: &str, value: impl std::fmt::Display, rule: &str) -> String {
-    format!("key `{key}` = {value}: must be {rule}")
-}
-
-fn require_positive(key: &str, value: f64, meaning: &str) -> Result<(), String> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(reject(
-            key,
-            value,
-            &format!("a finite number > 0 ({meaning})"),
-        ))
-    }
-}
-
-fn forbid<T>(key: &str, value: &Option<T>, applies_to: &str) -> Result<(), String> {
-    if value.is_some() {
-        Err(format!(
-            "key `{key}` does not apply here: it is only used by {applies_to}"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 impl RateExperiment {
     /// Checks values and combinations that the schema cannot express.
     pub fn validate(&self) -> Result<(), String> {

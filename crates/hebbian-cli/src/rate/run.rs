@@ -14,7 +14,7 @@
 //! | `features.png/.svg` | the learned weights as images |
 //! | `weight_norms.png/.svg`, `theta.png/.svg` | trajectories |
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -33,21 +33,12 @@ use serde_json::{Value, json};
 use super::config::{
     InitKind, NormalizationKind, OnDivergence, RateExperiment, RuleKind, ScheduleKind,
 };
-use super::stimulus::{self, BuiltStimulus, DataLocation};
-use crate::experiment::Source;
+use super::stimulus::{self, BuiltStimulus};
+use crate::data::DataLocation;
+use crate::experiment::{RunOptions, Source};
 use crate::output::RunDir;
 use crate::plot::{LinePlot, feature_grid};
 use crate::progress::Progress;
-
-/// Command-line options that apply to every run.
-pub struct RunOptions {
-    /// Output folder; default `runs/NAME`.
-    pub out_dir: Option<PathBuf>,
-    /// Data folder for experiments that read files.
-    pub data_dir: Option<PathBuf>,
-    /// Suppress the progress bar and the final report.
-    pub quiet: bool,
-}
 
 /// How a run ended.
 pub enum Outcome {
@@ -627,6 +618,7 @@ fn write_figures(
         x: &x,
         series: series(&recorder.norms),
         log_y: growth > 100.0,
+        vertical_lines: Vec::new(),
     }
     .write(run_dir)?;
     if !recorder.theta.is_empty() {
@@ -638,6 +630,7 @@ fn write_figures(
             x: &x[x.len() - recorder.theta.len()..],
             series: series(&recorder.theta),
             log_y: false,
+            vertical_lines: Vec::new(),
         }
         .write(run_dir)?;
     }

@@ -32,11 +32,11 @@ use super::config::{
     SpikingExperiment, StateVariable, TargetKind,
 };
 use super::sinks::{NpySampleSink, SpikeCounter};
+use crate::experiment::RunOptions;
 use crate::experiment::{Source, input_error};
 use crate::output::RunDir;
 use crate::plot::Chart;
 use crate::progress::Progress;
-use crate::rate::run::RunOptions;
 
 /// Samples of a weight or state monitor kept in memory for its figure.
 const KEPT_SAMPLES: u64 = 2000;

@@ -19,10 +19,10 @@ use serde_json::{Value, json};
 
 use super::config::WindowExperiment;
 use super::run::build_rule;
+use crate::experiment::RunOptions;
 use crate::experiment::{Source, input_error};
 use crate::output::RunDir;
 use crate::plot::Chart;
-use crate::rate::run::RunOptions;
 
 /// Measured `(delta_t in ms, % change)` points.
 #[derive(Debug, Clone, PartialEq)]
