@@ -164,6 +164,9 @@ pub fn train(
         });
     }
 
+    // Only rules with a threshold need it checked; asking the others costs a call per
+    // presentation.
+    let has_theta = rule.theta().is_some();
     let batch = settings.batch_size;
     let mut xs = vec![0.0; batch * n_pre];
     let mut ys = vec![0.0; batch * n_post];
@@ -205,7 +208,15 @@ pub fn train(
         if let Err((row, sum)) = settings.normalization.apply(&mut w) {
             return Err(Normalization::sum_error(done, row, sum));
         }
-        check_divergence(layer, rule, settings, done, eta, max_input_norm_sq)?;
+        check_divergence(
+            layer,
+            rule,
+            settings,
+            done,
+            eta,
+            max_input_norm_sq,
+            has_theta,
+        )?;
 
         let last = this_batch - 1;
         observer.after_update(
@@ -232,13 +243,15 @@ fn check_divergence(
     presentation: u64,
     eta: f64,
     max_input_norm_sq: f64,
+    has_theta: bool,
 ) -> Result<()> {
     let threshold = settings.divergence_threshold;
     let w = layer.weights.as_slice().expect("standard layout");
     let total_sq = super::dot(w, w);
-    let theta_ok = rule
-        .theta()
-        .is_none_or(|theta| theta.iter().all(|t| t.is_finite()));
+    let theta_ok = !has_theta
+        || rule
+            .theta()
+            .is_none_or(|theta| theta.iter().all(|t| t.is_finite()));
     // Fast path: every row norm is at most the norm of the whole matrix.
     if total_sq <= threshold * threshold && theta_ok {
         return Ok(());
