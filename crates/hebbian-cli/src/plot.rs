@@ -301,7 +301,6 @@ impl LinePlot<'_> {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70);
-        let palette = |k: usize| Palette99::pick(k).to_rgba();
         if self.log_y {
             let mut chart = builder
                 .build_cartesian_2d(x_min..x_max, (y_min * 0.8..y_max * 1.25).log_scale())
@@ -312,25 +311,7 @@ impl LinePlot<'_> {
                 .y_desc(self.y_label)
                 .draw()
                 .map_err(err)?;
-            for (k, (label, s)) in self.series.iter().enumerate() {
-                let points = self
-                    .x
-                    .iter()
-                    .copied()
-                    .zip(s.iter().copied())
-                    .filter(|(_, y)| finite(y));
-                chart
-                    .draw_series(LineSeries::new(points, palette(k).stroke_width(2)))
-                    .map_err(err)?
-                    .label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], palette(k)));
-            }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(err)?;
+            self.draw_series_and_legend(&mut chart, &finite)?;
         } else {
             let pad = 0.05 * (y_max - y_min);
             let (low, high) = (y_min - pad, y_max + pad);
@@ -351,27 +332,45 @@ impl LinePlot<'_> {
                     .label(label)
                     .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
             }
-            for (k, (label, s)) in self.series.iter().enumerate() {
-                let points = self
-                    .x
-                    .iter()
-                    .copied()
-                    .zip(s.iter().copied())
-                    .filter(|(_, y)| finite(y));
-                chart
-                    .draw_series(LineSeries::new(points, palette(k).stroke_width(2)))
-                    .map_err(err)?
-                    .label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], palette(k)));
-            }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(err)?;
+            self.draw_series_and_legend(&mut chart, &finite)?;
         }
         root.present().map_err(err)?;
+        Ok(())
+    }
+
+    /// Draws every series as a line, skipping values `keep` rejects, and the legend box.
+    fn draw_series_and_legend<'a, DB, X, Y>(
+        &self,
+        chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+        keep: &dyn Fn(&f64) -> bool,
+    ) -> Result<()>
+    where
+        DB: DrawingBackend + 'a,
+        DB::ErrorType: 'static,
+        X: Ranged<ValueType = f64>,
+        Y: Ranged<ValueType = f64>,
+    {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e}");
+        let palette = |k: usize| Palette99::pick(k).to_rgba();
+        for (k, (label, s)) in self.series.iter().enumerate() {
+            let points = self
+                .x
+                .iter()
+                .copied()
+                .zip(s.iter().copied())
+                .filter(|(_, y)| keep(y));
+            chart
+                .draw_series(LineSeries::new(points, palette(k).stroke_width(2)))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], palette(k)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
         Ok(())
     }
 }
