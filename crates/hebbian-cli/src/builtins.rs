@@ -75,7 +75,7 @@ pub fn names() -> Vec<&'static str> {
     BUILTINS.iter().map(|b| b.name).collect()
 }
 
-/// The `description` line of a built-in.
+/// Returns the `description` line of a built-in.
 pub fn description(builtin: &Builtin) -> String {
     toml::from_str::<toml::Table>(builtin.toml)
         .ok()

@@ -10,7 +10,7 @@ use crate::experiment::{Source, input_error};
 pub struct DataLocation<'a> {
     /// `--data`, or `HEBBIAN_DATA` when not given.
     pub data_dir: Option<&'a Path>,
-    /// Where the experiment came from.
+    /// Origin of the experiment.
     pub source: &'a Source,
 }
 
@@ -53,7 +53,7 @@ impl DataLocation<'_> {
         )))
     }
 
-    /// The data folder, or an error explaining how to give one.
+    /// Returns the data folder, or an error explaining how to give one.
     pub fn folder(&self, what: &str) -> Result<PathBuf> {
         if let Some(dir) = self.data_dir {
             if !dir.is_dir() {

@@ -5,7 +5,7 @@ pub fn reject(key: &str, value: impl std::fmt::Display, rule: &str) -> String {
     format!("key `{key}` = {value}: must be {rule}")
 }
 
-/// Checks that a key holds a finite number > 0.
+/// Checks that a key contains a finite number > 0.
 pub fn require_positive(key: &str, value: f64, meaning: &str) -> Result<(), String> {
     if value.is_finite() && value > 0.0 {
         Ok(())

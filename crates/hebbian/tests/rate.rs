@@ -328,7 +328,7 @@ fn batch_equals_mean_of_single_updates() {
     }
 }
 
-// BCM: two equally likely orthogonal patterns. The selective fixed point answers one
+// BCM: two equally likely orthogonal patterns. The selective fixed point responds to one
 // pattern with y = 1/p = 2 and the other with 0, and θ = E[y²] = 2.
 
 #[test]

@@ -29,7 +29,7 @@ pub struct CompetitiveExperiment {
     pub data: DataConfig,
     /// The training schedule.
     pub training: TrainingConfig,
-    /// What is written.
+    /// Output settings.
     #[serde(default)]
     pub output: OutputConfig,
 }
@@ -157,7 +157,7 @@ pub struct TrainingConfig {
     pub epochs: usize,
     /// Initial learning rate η per presentation.
     pub eta: f64,
-    /// How η changes over the run (default constant).
+    /// Schedule of η over the run (default constant).
     #[serde(default)]
     pub eta_decay: DecayConfig,
     /// SOM: initial neighbourhood width σ in grid spacings.

@@ -24,7 +24,7 @@ pub struct HopfieldExperiment {
     pub seed: u64,
     /// The stored patterns.
     pub patterns: PatternsConfig,
-    /// How the weights are computed.
+    /// Storage rules that compute the weights.
     #[serde(default)]
     pub storage: StorageConfig,
     /// Recall dynamics.
@@ -34,7 +34,7 @@ pub struct HopfieldExperiment {
     pub cues: Vec<CueConfig>,
     /// Load sweep; without it the experiment recalls the given patterns.
     pub capacity: Option<CapacityConfig>,
-    /// What is written.
+    /// Output settings.
     #[serde(default)]
     pub output: OutputConfig,
 }

@@ -18,7 +18,7 @@ pub struct BuiltPatterns {
     pub names: Vec<String>,
     /// `(rows, cols)` when the patterns are images.
     pub image_shape: Option<(usize, usize)>,
-    /// What was loaded, for the summary.
+    /// Description of the loaded input, for the summary.
     pub info: Value,
 }
 

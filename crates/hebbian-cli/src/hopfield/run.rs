@@ -97,7 +97,7 @@ fn stop_name(stop: StopReason) -> &'static str {
     }
 }
 
-/// How a final state relates to the stored patterns.
+/// Relation of a final state to the stored patterns.
 struct Outcome {
     /// Overlap with the pattern the cue came from.
     own: f64,

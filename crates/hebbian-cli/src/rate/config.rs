@@ -34,7 +34,7 @@ pub struct RateExperiment {
     pub stimulus: StimulusConfig,
     /// The training schedule.
     pub training: TrainingConfig,
-    /// What is written.
+    /// Output settings.
     #[serde(default)]
     pub output: OutputConfig,
 }
@@ -226,7 +226,7 @@ pub struct TrainingConfig {
     /// Presentations per update; 1 is online learning.
     #[serde(default = "one_usize")]
     pub batch_size: usize,
-    /// How η changes over the run.
+    /// Schedule of η over the run.
     #[serde(default)]
     pub eta_schedule: ScheduleConfig,
     /// An output whose weight vector has a larger Euclidean norm stops training.
@@ -267,7 +267,7 @@ pub enum ScheduleKind {
     Inverse,
 }
 
-/// What a divergence does to the run.
+/// Response of a run to a divergence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnDivergence {

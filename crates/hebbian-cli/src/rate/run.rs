@@ -40,7 +40,7 @@ use crate::output::RunDir;
 use crate::plot::{LinePlot, feature_grid};
 use crate::progress::Progress;
 
-/// How a run ended.
+/// Outcome of a run.
 pub enum Outcome {
     /// Training finished.
     Completed,

@@ -37,7 +37,7 @@ pub struct BuiltStimulus {
     pub clean_bars: Option<(Vec<Vec<f64>>, Vec<f64>)>,
     /// Image shape of each input, for figures.
     pub image_shape: Option<(usize, usize)>,
-    /// What was loaded, for the summary.
+    /// Description of the loaded input, for the summary.
     pub info: serde_json::Value,
 }
 

@@ -73,7 +73,7 @@ impl HebbDecay {
         self.weight_decay
     }
 
-    /// The decay equation in use.
+    /// Returns the decay equation in use.
     pub fn form(&self) -> DecayForm {
         self.form
     }

@@ -76,7 +76,7 @@ impl Normalization {
         Ok(())
     }
 
-    /// The error for a row the sum form could not normalize.
+    /// Builds the error for a row the sum form could not normalize.
     pub(crate) fn sum_error(presentation: u64, row: usize, sum: f64) -> Error {
         Error::Diverged {
             presentation,

@@ -146,7 +146,7 @@ pub struct TrainReport {
 
 /// Trains `layer` with `rule` on `stimulus`.
 ///
-/// On [`Error::Diverged`] the layer holds the weights of the presentation that diverged.
+/// On [`Error::Diverged`] the layer contains the weights of the presentation that diverged.
 pub fn train(
     layer: &mut Layer,
     rule: &mut dyn RateRule,

@@ -146,12 +146,12 @@ impl OrientedBars {
         })
     }
 
-    /// The angles in radians.
+    /// Returns the angles in radians.
     pub fn angles(&self) -> &[f64] {
         &self.angles
     }
 
-    /// The noiseless bar for each angle.
+    /// Returns the noiseless bar for each angle.
     pub fn clean_bars(&self) -> &[Vec<f64>] {
         &self.bars
     }

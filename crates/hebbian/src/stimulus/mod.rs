@@ -103,7 +103,7 @@ impl Dataset {
         self.n_samples
     }
 
-    /// Always `false`: a data set holds at least one sample.
+    /// Returns `false`: a data set contains at least one sample.
     pub fn is_empty(&self) -> bool {
         self.n_samples == 0
     }
@@ -123,7 +123,7 @@ impl Dataset {
         &self.values[k * self.dim..(k + 1) * self.dim]
     }
 
-    /// All samples, row-major.
+    /// Returns all samples, row-major.
     pub fn values(&self) -> &[f32] {
         &self.values
     }
@@ -288,7 +288,7 @@ impl<S: Stimulus> Centered<S> {
         Ok(Centered { inner, mean })
     }
 
-    /// The mean being subtracted.
+    /// Returns the mean being subtracted.
     pub fn mean(&self) -> &[f64] {
         &self.mean
     }
