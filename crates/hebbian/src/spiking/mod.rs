@@ -33,6 +33,7 @@
 //! ```
 
 pub mod clock;
+pub mod diehl_cook;
 pub mod input;
 pub mod io;
 pub mod monitor;
