@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use hebbian::data::idx::read_labelled_images;
 use hebbian::rng;
 use hebbian::spiking::diehl_cook::{
-    DiehlCook, DiehlCookParams, Mode, assign_labels, classify, evaluate,
+    DcRule, DiehlCook, DiehlCookParams, Mode, assign_labels, classify, evaluate,
 };
 
 fn small_params(n_input: usize, n_exc: usize) -> DiehlCookParams {
@@ -201,14 +201,22 @@ fn expected_weight(
     for step in 0..=last_step {
         // Presynaptic updates of a step come before postsynaptic ones.
         if arrivals.contains(&step) {
-            w = (w - params.nu_pre * trace(step, last_post, params.tau_post1))
-                .clamp(0.0, params.w_max);
+            if params.rule == DcRule::Triplet {
+                w = (w - params.nu_pre * trace(step, last_post, params.tau_post1))
+                    .clamp(0.0, params.w_max);
+            }
             last_pre = Some(step);
         }
         if posts.contains(&step) {
             let post2 = trace(step, last_post, params.tau_post2);
             let pre = trace(step, last_pre, params.tau_pre);
-            w = (w + params.nu_post * pre * post2).clamp(0.0, params.w_max);
+            let dw = match params.rule {
+                DcRule::Triplet => params.nu_post * pre * post2,
+                DcRule::PowerLaw { x_tar, mu } => {
+                    params.nu_post * (pre - x_tar) * (params.w_max - w).max(0.0).powf(mu)
+                }
+            };
+            w = (w + dw).clamp(0.0, params.w_max);
             last_post = Some(step);
         }
     }
@@ -216,14 +224,24 @@ fn expected_weight(
 }
 
 #[test]
-fn plasticity_matches_an_all_events_computation() {
+fn triplet_rule_matches_an_all_events_computation() {
+    check_against_all_events(DcRule::Triplet, 0.05);
+}
+
+#[test]
+fn power_law_rule_matches_an_all_events_computation() {
+    check_against_all_events(DcRule::power_law(), 0.002);
+}
+
+fn check_against_all_events(rule: DcRule, nu_post: f64) {
     // Input 0 drives the neuron hard; inputs 1–3 fire sparsely and are the synapses
     // under test. Zero delays, so a spike arrives in its own step.
     let params = DiehlCookParams {
         max_delay: 0.0,
         weight_sum: 3.0,
         nu_pre: 0.0005,
-        nu_post: 0.05,
+        nu_post,
+        rule,
         ..small_params(4, 1)
     };
     let net = DiehlCook::new(params.clone(), 7).unwrap();

@@ -24,16 +24,26 @@
 //! presentation is shown again with rates raised by `x_i · r_step` (the paper's 32 Hz for
 //! a full-intensity pixel).
 //!
-//! Plasticity of input synapse `i → j` (the rule of the authors' published code: traces
-//! are set to 1 at a spike rather than incremented):
+//! Plasticity of input synapse `i → j`, with traces that are set to 1 at a spike rather
+//! than incremented and decay as `e^{−Δt/τ}` with τ_pre, τ_post1, τ_post2. The default,
+//! [`DcRule::Triplet`], is the rule of the authors' published code:
 //!
 //! ```text
 //! arrival of a presynaptic spike:  x_pre ← 1;  w ← clip(w − η_pre · x_post1, 0, w_max)
 //! postsynaptic spike:              w ← clip(w + η_post · x_pre · x_post2(t⁻), 0, w_max)
 //!                                  x_post1 ← 1;  x_post2 ← 1
-//! traces decay as e^{−Δt/τ} with τ_pre, τ_post1, τ_post2
 //! ```
 //!
+//! [`DcRule::PowerLaw`] is equation 5 of the paper, with the constants `x_tar = 0.4`,
+//! `μ = 0.2` found in the same code (`w_max − w` counts as 0 when a normalized weight
+//! exceeds `w_max`):
+//!
+//! ```text
+//! arrival of a presynaptic spike:  x_pre ← 1
+//! postsynaptic spike:              w ← clip(w + η_post (x_pre − x_tar)(w_max − w)^μ, 0, w_max)
+//! ```
+//!
+//! A trace below [`TRACE_CUTOFF`] (10⁻¹⁸) counts as zero.
 //! `x_post2(t⁻)` is the trace just before the spike resets it, which makes the
 //! potentiation depend on the previous postsynaptic spike as in a triplet rule. During
 //! learning, each neuron's incoming weights are scaled to sum to `weight_sum` before every
@@ -267,6 +277,35 @@ pub struct DiehlCookParams {
     pub w_init_offset: f64,
     /// Input delays are uniform in `[0, max_delay)` ms, rounded down to whole steps.
     pub max_delay: f64,
+    /// Plasticity rule of the input synapses.
+    pub rule: DcRule,
+}
+
+/// Plasticity rule of the input synapses (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DcRule {
+    /// The rule of the authors' published code: depression `η_pre · x_post1` at
+    /// presynaptic arrivals, potentiation `η_post · x_pre · x_post2(t⁻)` at postsynaptic
+    /// spikes.
+    Triplet,
+    /// Equation 5 of the paper: at a postsynaptic spike,
+    /// `Δw = η_post (x_pre − x_tar)(w_max − w)^μ`; nothing at presynaptic arrivals.
+    PowerLaw {
+        /// Target of the presynaptic trace at a postsynaptic spike.
+        x_tar: f64,
+        /// Exponent of the weight dependence.
+        mu: f64,
+    },
+}
+
+impl DcRule {
+    /// The power-law rule with the constants of the authors' code (`x_tar` 0.4, `μ` 0.2).
+    pub fn power_law() -> Self {
+        DcRule::PowerLaw {
+            x_tar: 0.4,
+            mu: 0.2,
+        }
+    }
 }
 
 impl Default for DiehlCookParams {
@@ -299,6 +338,7 @@ impl Default for DiehlCookParams {
             w_init_scale: 0.3,
             w_init_offset: 0.01,
             max_delay: 10.0,
+            rule: DcRule::Triplet,
         }
     }
 }
@@ -412,6 +452,13 @@ impl DiehlCookParams {
         ] {
             check_positive(CTX, name, value)?;
         }
+        if let DcRule::PowerLaw { x_tar, mu } = self.rule {
+            for (name, value) in [("x_tar", x_tar), ("mu", mu)] {
+                if !(value.is_finite() && value >= 0.0) {
+                    return Err(Error::invalid_parameter(CTX, name, "finite and ≥ 0", value));
+                }
+            }
+        }
         self.exc
             .validate("Diehl-Cook excitatory neurons", self.dt)?;
         self.inh
@@ -510,22 +557,24 @@ pub struct DiehlCookState {
     pub ref_end_inh: Vec<u64>,
 }
 
-/// A table of `e^{−k·dt/τ}` with the exact value beyond its end.
+/// A trace below this value counts as zero. Multiplied by a learning rate of at most 1,
+/// it would change a weight by less than 10⁻¹⁸.
+pub const TRACE_CUTOFF: f64 = 1e-18;
+
+/// A table of `e^{−k·dt/τ}` down to [`TRACE_CUTOFF`]; older traces read as zero.
 #[derive(Debug, Clone)]
 struct Decay {
     table: Vec<f64>,
-    rate: f64,
 }
 
 impl Decay {
-    const LEN: usize = 4096;
-
     fn new(dt: f64, tau: f64) -> Self {
         let rate = dt / tau;
-        Decay {
-            table: (0..Self::LEN).map(|k| (-(k as f64) * rate).exp()).collect(),
-            rate,
-        }
+        let table = (0..)
+            .map(|k| (-(k as f64) * rate).exp())
+            .take_while(|&x| x >= TRACE_CUTOFF)
+            .collect();
+        Decay { table }
     }
 
     /// Trace set to 1 at step `last` and read at step `now`; 0 if `last` is [`NEVER`].
@@ -535,10 +584,7 @@ impl Decay {
             return 0.0;
         }
         let k = now - last;
-        match self.table.get(k as usize) {
-            Some(&value) => value,
-            None => (-(k as f64) * self.rate).exp(),
-        }
+        self.table.get(k as usize).copied().unwrap_or(0.0)
     }
 }
 
@@ -582,26 +628,29 @@ fn integrate(
     step: u64,
     spikes: &mut Vec<u32>,
 ) {
-    let n = pop.v.len();
-    for k in 0..n {
-        let v = pop.v[k];
-        let ge = pop.ge[k];
-        let gi = pop.gi[k];
-        let v_new = if step < pop.ref_end[k] {
-            neuron.v_reset
-        } else {
-            v + euler.k_m
-                * ((neuron.v_rest - v) + ge * (neuron.e_exc - v) + gi * (neuron.e_inh - v))
-        };
-        pop.v[k] = v_new;
-        pop.ge[k] = ge * euler.ge_factor;
-        pop.gi[k] = gi * euler.gi_factor;
+    let (v_rest, e_exc, e_inh, v_reset) =
+        (neuron.v_rest, neuron.e_exc, neuron.e_inh, neuron.v_reset);
+    // Integration, written without branches so that it vectorizes.
+    for (((v, ge), gi), &ref_end) in pop
+        .v
+        .iter_mut()
+        .zip(pop.ge.iter_mut())
+        .zip(pop.gi.iter_mut())
+        .zip(&pop.ref_end)
+    {
+        let dv = euler.k_m * ((v_rest - *v) + *ge * (e_exc - *v) + *gi * (e_inh - *v));
+        *v = if step < ref_end { v_reset } else { *v + dv };
+        *ge *= euler.ge_factor;
+        *gi *= euler.gi_factor;
+    }
+    // Threshold and reset.
+    for k in 0..pop.v.len() {
         let th = match theta {
             Some(theta) => threshold + theta[k],
             None => threshold,
         };
-        if step >= pop.ref_end[k] && v_new > th {
-            pop.v[k] = neuron.v_reset;
+        if pop.v[k] > th && step >= pop.ref_end[k] {
+            pop.v[k] = v_reset;
             pop.ref_end[k] = step + euler.ref_steps;
             spikes.push(k as u32);
         }
@@ -1125,7 +1174,8 @@ impl DiehlCook {
         let slot = step as usize % slots;
         let arrivals = std::mem::take(&mut self.queue[slot]);
         if !arrivals.is_empty() {
-            if learn {
+            let depress = learn && self.params.rule == DcRule::Triplet;
+            if depress {
                 for j in 0..n {
                     self.post1[j] = self.post1_decay.at(step, self.last_post[j]);
                 }
@@ -1138,7 +1188,7 @@ impl DiehlCook {
                 let end = self.fanout_start[i * width + d as usize + 1] as usize;
                 let targets = &self.fanout[start..end];
                 let weights = &mut self.w[start..end];
-                if learn {
+                if depress {
                     let last = &mut self.last_pre[start..end];
                     for ((&j, w), last) in targets.iter().zip(weights).zip(last) {
                         let j = j as usize;
@@ -1147,6 +1197,9 @@ impl DiehlCook {
                         *last = step;
                     }
                 } else {
+                    if learn {
+                        self.last_pre[start..end].fill(step);
+                    }
                     for (&j, &w) in targets.iter().zip(weights.iter()) {
                         self.exc.ge[j as usize] += w;
                     }
@@ -1164,7 +1217,15 @@ impl DiehlCook {
             for &j in &self.exc_spikes {
                 let j = j as usize;
                 let post2 = self.post2_decay.at(step, self.last_post[j]);
-                if post2 > 0.0 {
+                if let DcRule::PowerLaw { x_tar, mu } = self.params.rule {
+                    for &p in &self.position[j * n_in..(j + 1) * n_in] {
+                        let p = p as usize;
+                        let pre = self.pre_decay.at(step, self.last_pre[p]);
+                        let w = self.w[p];
+                        let room = (w_max - w).max(0.0).powf(mu);
+                        self.w[p] = (w + nu_post * (pre - x_tar) * room).clamp(0.0, w_max);
+                    }
+                } else if post2 > 0.0 {
                     for &p in &self.position[j * n_in..(j + 1) * n_in] {
                         let p = p as usize;
                         let pre = self.pre_decay.at(step, self.last_pre[p]);
@@ -1172,6 +1233,10 @@ impl DiehlCook {
                     }
                 }
                 self.last_post[j] = step;
+            }
+        } else {
+            for &j in &self.exc_spikes {
+                self.last_post[j as usize] = step;
             }
         }
         self.step += 1;
@@ -1322,11 +1387,15 @@ mod tests {
     }
 
     #[test]
-    fn decay_table_matches_exp_beyond_its_end() {
+    fn decay_table_is_exact_down_to_the_cutoff() {
         let decay = Decay::new(0.5, 20.0);
         assert_eq!(decay.at(10, NEVER), 0.0);
         assert_eq!(decay.at(10, 10), 1.0);
-        let k = Decay::LEN as u64 + 5;
-        assert_eq!(decay.at(k, 0), (-(k as f64) * 0.5 / 20.0).exp());
+        assert_eq!(decay.at(47, 7), (-40.0f64 * 0.5 / 20.0).exp());
+        // e^{−k/40} falls below 1e-18 after k = 40 ln 10¹⁸ ≈ 1658 steps.
+        let last = decay.table.len() as u64 - 1;
+        assert_eq!(last, 1657);
+        assert!(decay.at(last, 0) >= TRACE_CUTOFF);
+        assert_eq!(decay.at(last + 1, 0), 0.0);
     }
 }
