@@ -469,3 +469,45 @@ fn a_small_network_learns_digits_well_above_chance() {
         evaluation.accuracy
     );
 }
+
+#[test]
+fn potentials_stay_between_the_reversal_potentials_under_massive_inhibition() {
+    // Equal weights and no delays make every neuron spike in the same step; 29
+    // inhibitory spikes of weight 5000 then give dt (1 + g_i)/τ_m ≈ 40 even after the
+    // refractory period, where a forward Euler step would oscillate with growing
+    // amplitude.
+    let params = DiehlCookParams {
+        w_inh_exc: 5000.0,
+        max_delay: 0.0,
+        ..small_params(64, 30)
+    };
+    let mut state = DiehlCook::new(params.clone(), 5).unwrap().state().unwrap();
+    state.w.fill(params.weight_sum / 64.0);
+    let mut net = DiehlCook::from_state(params.clone(), 5, state).unwrap();
+    let mut spikes = vec![Vec::new(); 2000];
+    DiehlCook::encode(
+        &[1.0; 64],
+        params.max_rate,
+        params.dt,
+        &mut rng::stream(1, 1),
+        &mut spikes,
+    )
+    .unwrap();
+    let low = params.exc.e_inh.min(params.exc.v_init);
+    let mut fired = 0;
+    for step in &spikes {
+        fired += net
+            .run_spikes(std::slice::from_ref(step), Mode::Learn)
+            .unwrap()
+            .len();
+        for &v in net.v_exc() {
+            assert!(
+                v.is_finite() && v >= low && v <= params.exc.e_exc,
+                "step {}: v = {v} mV outside [{low}, {}]",
+                net.step(),
+                params.exc.e_exc
+            );
+        }
+    }
+    assert!(fired >= 30, "the neurons must fire, got {fired} spikes");
+}
