@@ -77,7 +77,7 @@ pub enum Experiment {
 }
 
 impl Experiment {
-    /// The family's name, as written in experiment files.
+    /// Returns the family's name, as written in experiment files.
     pub fn family(&self) -> &'static str {
         match self {
             Experiment::Rate(_) => "rate",

@@ -402,6 +402,8 @@ fn read_running(
     window: usize,
 ) -> Result<RunningAccuracy, String> {
     let mut running = RunningAccuracy::new(n_exc, relabel_every, window);
+
+    // The current block.
     let (counts, shape) = read_array::<u32>(npz, "block_counts", 2)?;
     if shape[1] != n_exc && shape[0] > 0 {
         return Err(format!(
@@ -412,6 +414,8 @@ fn read_running(
     running.block_counts = counts;
     running.block_classes = read_array::<u8>(npz, "block_classes", 1)?.0;
     running.block_correct = meta.block_correct;
+
+    // The labels and the recent predictions.
     let labels = read_array::<i64>(npz, "labels", 1)?.0;
     running.labels = if meta.labelled {
         let labels = labels
@@ -432,6 +436,7 @@ fn read_running(
         .map(|r| r != 0)
         .collect();
     running.history = meta.history.clone();
+
     running.check()?;
     Ok(running)
 }

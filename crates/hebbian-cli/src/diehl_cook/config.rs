@@ -1,9 +1,9 @@
 //! The schema of a Diehl & Cook experiment file (`family = "diehl-cook"`).
 //!
-//! `[network]` holds every parameter of [`DiehlCookParams`] except `n_input`, which is
-//! the number of pixels of the images; `[network.exc]` and `[network.inh]` hold the
+//! `[network]` sets every parameter of [`DiehlCookParams`] except `n_input`, which is
+//! the number of pixels of the images. `[network.exc]` and `[network.inh]` set the
 //! constants of the two neuron populations. Every key is optional and defaults to the
-//! library's value, which is the paper's. Times, voltages and rates are strings with
+//! library's value, which is the value of Diehl & Cook (2015). Times, voltages and rates are strings with
 //! units (`"0.5 ms"`, `"-65 mV"`, `"63.75 Hz"`); weights and learning rates are plain
 //! numbers (weights in units of the leak conductance).
 //!
@@ -56,7 +56,7 @@ pub struct DiehlCookExperiment {
 
 /// Default constants of one neuron population.
 pub trait PopulationDefaults {
-    /// The library's constants for this population.
+    /// Returns the library's constants for this population.
     fn defaults() -> DcNeuron;
 }
 
@@ -132,7 +132,7 @@ impl<P: PopulationDefaults> Default for NeuronConfig<P> {
 }
 
 impl<P> NeuronConfig<P> {
-    /// The library's constants.
+    /// Converts to the library's constants.
     pub fn to_neuron(&self) -> DcNeuron {
         DcNeuron {
             v_rest: self.v_rest.get(),
@@ -149,7 +149,8 @@ impl<P> NeuronConfig<P> {
     }
 }
 
-/// `[network]`: a missing key takes the library's default (the paper's value).
+/// `[network]`: a missing key takes the library's default, the value of Diehl & Cook
+/// (2015).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkConfig {
@@ -242,7 +243,7 @@ impl Default for NetworkConfig {
 }
 
 impl NetworkConfig {
-    /// The library's parameters for images of `n_input` pixels.
+    /// Builds the library's parameters for images of `n_input` pixels.
     pub fn to_params(&self, n_input: usize) -> DiehlCookParams {
         // Every field is listed, so a new library parameter fails to compile here
         // until the schema has a key for it.

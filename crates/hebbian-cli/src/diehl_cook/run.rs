@@ -3,8 +3,8 @@
 //! Training shows `training.images × training.epochs` training images in data order
 //! with learning on. Then the first `training.label_images` training images are shown
 //! with learning frozen, and each neuron is labelled with the class it answered most
-//! (the authors' published code labels on the first 10 000 training images; the
-//! paper's text says the whole training set). Finally the first `training.test_images`
+//! (the code published with Diehl & Cook (2015) labels on the first 10 000 training
+//! images, while the paper's text says the whole training set is used). Finally the first `training.test_images`
 //! test images are shown with learning frozen and classified by the labelled neurons.
 //! Every presentation draws its own input spikes, so the labelling pass sees new
 //! spike trains of images that training has already shown.
@@ -449,11 +449,11 @@ fn frozen_pass(
     set: &Labelled,
     n: usize,
     options: &RunOptions,
-    what: &'static str,
+    unit: &'static str,
 ) -> Result<Pass> {
     let start = Instant::now();
     let min_spikes = net.params().min_spikes;
-    let mut progress = Progress::new(n as u64, options.quiet, what).with_rate();
+    let mut progress = Progress::new(n as u64, options.quiet, unit).with_rate();
     let mut counts = Vec::with_capacity(n * net.params().n_exc);
     let mut stats = PhaseStats::default();
     for k in 0..n {

@@ -1,4 +1,5 @@
-//! The running accuracy estimate during training, computed as the authors' code does.
+//! The running accuracy estimate during training, computed as in the code published
+//! with Diehl & Cook (2015).
 //!
 //! The responses to the training images are collected in blocks of `relabel_every`
 //! images. At the end of each block the neurons are labelled from that block's
@@ -163,7 +164,7 @@ mod tests {
     #[test]
     fn labels_appear_after_first_block() {
         let mut running = RunningAccuracy::new(2, 2, 3);
-        // Neuron 0 answers class 1, neuron 1 answers class 2.
+        // Neuron 0 responds to class 1, neuron 1 to class 2.
         running.record(&[5, 0], 1, 1).unwrap();
         assert_eq!(running.estimate(), None);
         running.record(&[0, 4], 2, 2).unwrap();
