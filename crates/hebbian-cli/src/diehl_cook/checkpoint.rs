@@ -41,7 +41,8 @@ pub struct Position {
     pub image: u64,
 }
 
-/// Statistics of the training presentations so far.
+/// Attempts, spikes and wall time of the images of one phase (training, labelling or
+/// test).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhaseStats {

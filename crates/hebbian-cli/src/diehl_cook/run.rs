@@ -52,7 +52,7 @@ struct Training {
     net: DiehlCook,
     running: RunningAccuracy,
     stats: PhaseStats,
-    /// Training images done at the start of this invocation (0 unless resumed).
+    /// Training images done when this invocation resumed; `None` for a fresh run.
     resumed_at: Option<u64>,
 }
 
