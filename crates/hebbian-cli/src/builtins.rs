@@ -63,6 +63,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "som-mnist",
         toml: include_str!("../../../examples/som-mnist.toml"),
     },
+    Builtin {
+        name: "diehl-cook",
+        toml: include_str!("../../../examples/diehl-cook.toml"),
+    },
 ];
 
 /// Finds a built-in by name.

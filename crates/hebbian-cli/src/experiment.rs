@@ -3,8 +3,8 @@
 //! An experiment is a TOML table. The top-level key `family` selects the model family:
 //! `"rate"` (the default, a rate-based layer and plasticity rule), `"spiking"` (a spiking
 //! network), `"stdp-window"` (the STDP pairing protocol), `"hopfield"` (stored patterns
-//! and recall) or `"competitive"` (winner-take-all units or a self-organizing map). The
-//! rest of the table is checked against that family's schema, which rejects unknown keys
+//! and recall), `"competitive"` (winner-take-all units or a self-organizing map) or
+//! `"diehl-cook"` (the spiking digit-learning network of Diehl & Cook 2015). The rest of the table is checked against that family's schema, which rejects unknown keys
 //! and wrong types with the key's path.
 
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::builtins;
 use crate::competitive::config::CompetitiveExperiment;
+use crate::diehl_cook::config::DiehlCookExperiment;
 use crate::hopfield::config::HopfieldExperiment;
 use crate::rate::config::RateExperiment;
 use crate::spiking::config::{SpikingExperiment, WindowExperiment};
@@ -54,6 +55,8 @@ pub struct RunOptions {
     pub data_dir: Option<PathBuf>,
     /// Suppress the progress bar and the final report.
     pub quiet: bool,
+    /// Continue from the checkpoint in the output folder.
+    pub resume: bool,
 }
 
 /// A parsed experiment of any family.
@@ -69,6 +72,22 @@ pub enum Experiment {
     Hopfield(Box<HopfieldExperiment>),
     /// Competitive learning on labelled images.
     Competitive(Box<CompetitiveExperiment>),
+    /// The Diehl & Cook network on labelled images.
+    DiehlCook(Box<DiehlCookExperiment>),
+}
+
+impl Experiment {
+    /// Returns the family's name, as written in experiment files.
+    pub fn family(&self) -> &'static str {
+        match self {
+            Experiment::Rate(_) => "rate",
+            Experiment::Spiking(_) => "spiking",
+            Experiment::Window(_) => "stdp-window",
+            Experiment::Hopfield(_) => "hopfield",
+            Experiment::Competitive(_) => "competitive",
+            Experiment::DiehlCook(_) => "diehl-cook",
+        }
+    }
 }
 
 /// An input error: bad experiment, bad option, bad data file. Exits with status 2.
@@ -194,9 +213,19 @@ pub fn parse(
                 .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
             Ok(Experiment::Competitive(Box::new(experiment)))
         }
+        "diehl-cook" => {
+            let mut experiment: DiehlCookExperiment = deserialize(table, &origin, overrides)?;
+            if let Some(seed) = seed {
+                experiment.seed = seed;
+            }
+            experiment
+                .validate()
+                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+            Ok(Experiment::DiehlCook(Box::new(experiment)))
+        }
         other => Err(input_error(format!(
             "invalid {origin}: unknown family {other:?}; the families are: \
-             rate, spiking, stdp-window, hopfield, competitive"
+             rate, spiking, stdp-window, hopfield, competitive, diehl-cook"
         ))),
     }
 }

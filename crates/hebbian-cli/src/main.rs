@@ -3,6 +3,7 @@
 mod builtins;
 mod competitive;
 mod data;
+mod diehl_cook;
 mod experiment;
 mod hopfield;
 mod output;
@@ -59,6 +60,11 @@ enum Command {
         /// Override any parameter by its dotted key, e.g. --set rule.eta=0.01 (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+
+        /// Continue the run whose checkpoint is in the output folder (diehl-cook
+        /// experiments); the parameters and seed must match the checkpoint's.
+        #[arg(long)]
+        resume: bool,
     },
     /// List the built-in experiments.
     List,
@@ -135,6 +141,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             seed,
             data,
             set,
+            resume,
         } => {
             let (source, text) = experiment::locate(&experiment)?;
             let parsed = experiment::parse(&source, &text, &set, seed)?;
@@ -143,7 +150,16 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 out_dir: out,
                 data_dir,
                 quiet: cli.quiet,
+                resume,
             };
+            if resume && !matches!(parsed, Experiment::DiehlCook(_)) {
+                return Err(experiment::input_error(format!(
+                    "--resume applies only to diehl-cook experiments, which write checkpoints; \
+                     {} is a {} experiment, so run it without --resume",
+                    source.describe(),
+                    parsed.family()
+                )));
+            }
             match parsed {
                 Experiment::Rate(rate) => match rate::run::run(&rate, &source, &options)? {
                     Outcome::Completed | Outcome::Stopped => Ok(ExitCode::SUCCESS),
@@ -162,6 +178,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 }
                 Experiment::Competitive(competitive) => {
                     competitive::run::run(&competitive, &source, &options)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Experiment::DiehlCook(diehl_cook) => {
+                    diehl_cook::run::run(&diehl_cook, &source, &options)?;
                     Ok(ExitCode::SUCCESS)
                 }
             }

@@ -16,6 +16,8 @@ pub struct Progress {
     total: u64,
     enabled: bool,
     unit: &'static str,
+    show_rate: bool,
+    message: String,
 }
 
 impl Progress {
@@ -27,6 +29,25 @@ impl Progress {
             total,
             enabled: !quiet && std::io::stderr().is_terminal(),
             unit,
+            show_rate: false,
+            message: String::new(),
+        }
+    }
+
+    /// Adds the rate in steps per second to the bar.
+    pub fn with_rate(mut self) -> Self {
+        self.show_rate = true;
+        self
+    }
+
+    /// Sets the text shown after the bar, such as a running estimate.
+    pub fn set_message(&mut self, message: impl FnOnce() -> String) {
+        if !self.enabled {
+            return;
+        }
+        self.message = message();
+        if let Some(bar) = &self.bar {
+            bar.set_message(self.message.clone());
         }
     }
 
@@ -41,8 +62,12 @@ impl Progress {
                 .with_position(done);
             // Start the rate estimate from here, not from the jump to `done`.
             bar.reset_eta();
+            bar.set_message(self.message.clone());
+            // `:1` is the number of decimals of the rate.
+            let rate = if self.show_rate { "{per_sec:1}, " } else { "" };
             let template = format!(
-                "{{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {} (eta {{eta}})",
+                "{{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {} ({rate}eta \
+                 {{eta}}) {{msg}}",
                 self.unit
             );
             if let Ok(style) = ProgressStyle::with_template(&template) {

@@ -39,13 +39,15 @@ use crate::plot::{Colours, ImageGrid, heat_map};
 const N_CLASSES: usize = 10;
 
 /// A labelled image set.
-struct Labelled {
-    data: Dataset,
-    classes: Vec<u8>,
-    path: std::path::PathBuf,
+pub(crate) struct Labelled {
+    pub(crate) data: Dataset,
+    pub(crate) classes: Vec<u8>,
+    pub(crate) path: std::path::PathBuf,
 }
 
-fn load(
+/// Reads IDX images and labels, scales the pixels by `scale` and keeps the first
+/// `limit` images.
+pub(crate) fn load(
     location: &DataLocation<'_>,
     (images_key, images): (&str, &str),
     (labels_key, labels): (&str, &str),

@@ -1386,7 +1386,7 @@ mod tests {
         assert_eq!(max_d, 19);
         let width = max_d + 2;
         for i in 0..5 {
-            let mut seen = vec![false; 7];
+            let mut seen = [false; 7];
             for d in 0..=max_d {
                 let a = net.fanout_start[i * width + d] as usize;
                 let b = net.fanout_start[i * width + d + 1] as usize;
