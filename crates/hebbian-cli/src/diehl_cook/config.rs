@@ -14,7 +14,7 @@
 
 use std::marker::PhantomData;
 
-use hebbian::spiking::diehl_cook::{DcNeuron, DiehlCookParams};
+use hebbian::spiking::diehl_cook::{DcNeuron, DcRule, DiehlCookParams};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::reject;
@@ -206,6 +206,23 @@ pub struct NetworkConfig {
     pub w_init_offset: f64,
     /// Input delays are uniform in `[0, max_delay)`, rounded down to whole steps.
     pub max_delay: Time,
+    /// Plasticity rule: `triplet` (the authors' code) or `power-law` (equation 5 of the
+    /// paper).
+    pub rule: RuleKind,
+    /// Power-law rule: target of the presynaptic trace at a postsynaptic spike.
+    pub x_tar: f64,
+    /// Power-law rule: exponent of the weight dependence.
+    pub mu: f64,
+}
+
+/// Plasticity rules of the input synapses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    /// Depression at presynaptic arrivals, potentiation with two postsynaptic traces.
+    Triplet,
+    /// `Δw = η_post (x_pre − x_tar)(w_max − w)^μ` at postsynaptic spikes.
+    PowerLaw,
 }
 
 impl Default for NetworkConfig {
@@ -238,6 +255,12 @@ impl Default for NetworkConfig {
             w_init_scale: d.w_init_scale,
             w_init_offset: d.w_init_offset,
             max_delay: Time::new(d.max_delay),
+            rule: match d.rule {
+                DcRule::Triplet => RuleKind::Triplet,
+                DcRule::PowerLaw { .. } => RuleKind::PowerLaw,
+            },
+            x_tar: DcRule::DEFAULT_X_TAR,
+            mu: DcRule::DEFAULT_MU,
         }
     }
 }
@@ -275,6 +298,13 @@ impl NetworkConfig {
             w_init_scale: self.w_init_scale,
             w_init_offset: self.w_init_offset,
             max_delay: self.max_delay.get(),
+            rule: match self.rule {
+                RuleKind::Triplet => DcRule::Triplet,
+                RuleKind::PowerLaw => DcRule::PowerLaw {
+                    x_tar: self.x_tar,
+                    mu: self.mu,
+                },
+            },
         }
     }
 }

@@ -310,11 +310,16 @@ pub enum DcRule {
 }
 
 impl DcRule {
+    /// `x_tar` of the authors' code.
+    pub const DEFAULT_X_TAR: f64 = 0.4;
+    /// `μ` of the authors' code.
+    pub const DEFAULT_MU: f64 = 0.2;
+
     /// The power-law rule with the constants of the authors' code (`x_tar` 0.4, `μ` 0.2).
     pub fn power_law() -> Self {
         DcRule::PowerLaw {
-            x_tar: 0.4,
-            mu: 0.2,
+            x_tar: Self::DEFAULT_X_TAR,
+            mu: Self::DEFAULT_MU,
         }
     }
 }
