@@ -375,8 +375,42 @@ fn lif_voltage_jump_drives_spike() {
     assert_eq!(net.spikes(monitor).unwrap().steps, vec![1]);
 }
 
+#[test]
+fn lif_jump_in_spike_step_is_overwritten() {
+    // The 20 mV jump at step 0 fires the neuron at step 1, as above. The 5 mV jump that
+    // arrives in step 1 comes before the reset, which overwrites it as Brian2's does. So
+    // v restarts from −75 mV and is −70 − 5·e^{−0.1/20} mV at the start of step 3.
+    let expected = -70.0 - 5.0 * (-0.1_f64 / 20.0).exp();
+    assert_close(expected, -74.9750624, 5e-8);
+
+    let mut net = Network::new(DT, 0).unwrap();
+    let input = net
+        .add_spike_generator(&SpikeGenerator::from_steps(2, &[(0, 0), (1, 1)]))
+        .unwrap();
+    let neuron = net
+        .add_lif(LifGroup::new(1, LifParams::default()).unwrap())
+        .unwrap();
+    let spec = SynapseSpec::new(
+        Connectivity::Indices {
+            pre: vec![0, 1],
+            post: vec![0, 0],
+        },
+        0.0,
+    )
+    .weights(InitialWeights::Array(vec![20.0, 5.0]));
+    net.connect(input, neuron, &spec).unwrap();
+    let monitor = net
+        .monitor_spikes(neuron, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    net.run(0.2).unwrap();
+    assert_eq!(net.spikes(monitor).unwrap().steps, vec![1]);
+    assert_eq!(net.lif(neuron).unwrap().v()[0], -75.0);
+    net.run(0.1).unwrap();
+    assert_close(net.lif(neuron).unwrap().v()[0], expected, 1e-12);
+}
+
 /// The fixed-step loop that the event-driven leak replaces: every neuron decays by
-/// e^{−dt/τ_m} in every step, then the threshold test, reset and the step's jumps.
+/// e^{−dt/τ_m} in every step, then the threshold test, the step's jumps and the reset.
 fn naive_lif(
     params: &LifParams,
     n: usize,
@@ -395,11 +429,10 @@ fn naive_lif(
                 v[i] = params.v_rest + (v[i] - params.v_rest) * decay;
             }
         }
+        let first = spikes.len();
         for i in 0..n {
             if v[i] > params.v_th && step >= until[i] {
                 spikes.push((step, i as u32));
-                v[i] = params.v_reset;
-                until[i] = step + refractory;
             }
         }
         while next < jumps.len() && jumps[next].0 == step {
@@ -408,6 +441,10 @@ fn naive_lif(
                 v[i] += w;
             }
             next += 1;
+        }
+        for &(_, i) in &spikes[first..] {
+            v[i as usize] = params.v_reset;
+            until[i as usize] = step + refractory;
         }
     }
     (spikes, v)

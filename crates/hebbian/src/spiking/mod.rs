@@ -9,7 +9,7 @@
 //!   Multiply by `dt` to get ms.
 //! - `delta_t = t_post − t_pre`, with `t_pre` the arrival time at the synapse (spike time
 //!   plus axonal delay).
-//! - The order inside a step (state update, threshold, reset, propagation with `on_pre`,
+//! - The order inside a step (state update, threshold, propagation with `on_pre`, reset,
 //!   then `on_post`) is documented at [`Network`]. It matches Brian2's default schedule
 //!   where the two coincide. In particular, every `on_pre` effect of a step comes before
 //!   every `on_post` effect.

@@ -92,17 +92,20 @@ struct Connection {
 ///    this lazily, see [`super::neuron`]).
 /// 3. Threshold: LIF neurons with `v > v_th` that are not refractory spike; Poisson
 ///    groups and spike generators emit their spikes of step `n`.
-/// 4. Reset: spiking LIF neurons go to `v_reset` and become refractory.
-/// 5. Propagation: spikes of step `n` enter the delay queues. Every arrival due at step
+/// 4. Propagation: spikes of step `n` enter the delay queues. Every arrival due at step
 ///    `n`, including this step's spikes on zero-delay synapses, acts on its target
 ///    (`v += w` or `g += w`, with `w` from before the update) and then runs `on_pre`.
 ///    Synapse groups go in creation order.
+/// 5. Reset: spiking LIF neurons go to `v_reset` and become refractory. A voltage jump
+///    that arrived at a spiking neuron in step 4 is overwritten, as in Brian2, where
+///    resets come after synapses.
 /// 6. Plasticity `on_post` for every spiking neuron and its incoming plastic synapses,
 ///    after all `on_pre` effects of the step.
 /// 7. Spike and rate monitors record the spikes of step `n`.
 ///
-/// A voltage jump at step `n` is therefore first integrated (and can first cause a spike)
-/// at step `n + 1`.
+/// Steps 2 to 5 are Brian2's `groups`, `thresholds`, `synapses` and `resets` slots, with
+/// `on_pre` before `on_post` as Brian2 orders its pathways. A voltage jump at step `n`
+/// is therefore first integrated (and can first cause a spike) at step `n + 1`.
 ///
 /// # Reproducibility
 ///
@@ -478,13 +481,6 @@ impl Network {
             }
         }
 
-        // reset
-        for (p, population) in self.populations.iter_mut().enumerate() {
-            if let Population::Lif(group) = population {
-                group.reset(n, &self.spikes[p]);
-            }
-        }
-
         // propagation: arrivals act on their target, then on_pre
         for connection in &mut self.connections {
             let synapses = &mut connection.synapses;
@@ -496,6 +492,13 @@ impl Network {
             };
             deliver(synapses, &arrivals, target, n);
             synapses.queue.restore(n, arrivals);
+        }
+
+        // reset, after the arrivals so that it overwrites their voltage jumps
+        for (p, population) in self.populations.iter_mut().enumerate() {
+            if let Population::Lif(group) = population {
+                group.reset(n, &self.spikes[p]);
+            }
         }
 
         // plasticity on_post, after every on_pre of the step

@@ -37,7 +37,10 @@
 //! `t_ref = k·dt` is refractory during steps `n + 1 … n + k − 1`, integrates again from
 //! step `n + k` and can spike at that step, which equals Brian2's rule
 //! `timestep(t − lastspike) ≥ timestep(refractory)`. While refractory, `v` is held at
-//! `v_reset` and voltage jumps are discarded; `g` keeps decaying and accumulating.
+//! `v_reset` and voltage jumps are discarded; `g` keeps decaying and accumulating. A jump
+//! that arrives in the step in which the neuron spikes is overwritten by the reset, with
+//! or without a refractory period, because the network resets after propagation as
+//! Brian2 does.
 //!
 //! # Event-driven leak
 //!
