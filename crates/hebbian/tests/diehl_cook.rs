@@ -18,7 +18,7 @@ fn small_params(n_input: usize, n_exc: usize) -> DiehlCookParams {
     }
 }
 
-/// A reproducible image with intensities in [0, 1], a third of them zero.
+/// Returns a reproducible image with intensities in [0, 1], a third of them zero.
 fn test_image(n: usize, seed: u64) -> Vec<f32> {
     use rand::Rng;
     let mut rng = rng::stream(seed, 99);
@@ -31,7 +31,7 @@ fn test_image(n: usize, seed: u64) -> Vec<f32> {
 }
 
 #[test]
-fn encoding_mean_count_matches_rate_times_duration() {
+fn encoding_mean_count_matches_rate() {
     // Each input fires in each of the 700 steps with probability p = rate · dt, so the
     // count is binomial(700, p): mean rate · 350 ms, variance 700 p (1 − p).
     let params = DiehlCookParams::default();

@@ -20,9 +20,9 @@
 //!
 //! Input `i` fires as a Poisson process with rate `x_i · (r_max + a · r_step)`, where
 //! `x_i ∈ [0, 1]` is the pixel intensity and `a` the number of earlier attempts at the
-//! same image: an image that draws fewer than `min_spikes` excitatory spikes in its
-//! presentation is shown again with rates raised by `x_i · r_step` (the paper's 32 Hz for
-//! a full-intensity pixel).
+//! same image. An image that draws fewer than `min_spikes` excitatory spikes in its
+//! presentation is shown again with rates raised by `x_i · r_step`, which is the paper's
+//! 32 Hz for a full-intensity pixel.
 //!
 //! Plasticity of input synapse `i → j`, with traces that are set to 1 at a spike rather
 //! than incremented and decay as `e^{−Δt/τ}` with τ_pre, τ_post1, τ_post2. The default,
