@@ -359,11 +359,31 @@ impl LinePlot<'_> {
                 .copied()
                 .zip(s.iter().copied())
                 .filter(|(_, y)| keep(y));
+            let points: Vec<(f64, f64)> = points.collect();
             chart
-                .draw_series(LineSeries::new(points, palette(k).stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    palette(k).stroke_width(2),
+                ))
                 .map_err(err)?
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], palette(k)));
+            // Markers of a different shape per series keep overlapping curves apart;
+            // long trajectories get none, where they would only add clutter.
+            if points.len() <= MAX_MARKED_POINTS {
+                let style = palette(k).stroke_width(2);
+                match k % 3 {
+                    0 => chart
+                        .draw_series(points.iter().map(|&p| Circle::new(p, 4, style)))
+                        .map_err(err)?,
+                    1 => chart
+                        .draw_series(points.iter().map(|&p| TriangleMarker::new(p, 5, style)))
+                        .map_err(err)?,
+                    _ => chart
+                        .draw_series(points.iter().map(|&p| Cross::new(p, 4, style)))
+                        .map_err(err)?,
+                };
+            }
         }
         chart
             .configure_series_labels()
@@ -374,6 +394,9 @@ impl LinePlot<'_> {
         Ok(())
     }
 }
+
+/// Line plots with at most this many points per series mark every point.
+const MAX_MARKED_POINTS: usize = 60;
 
 /// Range of finite values, widened when empty or flat, with 5 % padding.
 fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
