@@ -179,7 +179,10 @@ pub fn heat_map(
 ) -> Result<()> {
     let (rows, cols) = matrix.dim();
     let cell = 48u32;
-    let size = (cols as u32 * cell + 40, rows as u32 * cell + 70);
+    let size = (
+        cols as u32 * cell + 40 + INDEX_STRIP,
+        rows as u32 * cell + 70 + INDEX_STRIP,
+    );
     run.write_with(&format!("{stem}.png"), |p| {
         draw_heat_map(
             BitMapBackend::new(p, size).into_drawing_area(),
@@ -198,6 +201,9 @@ pub fn heat_map(
     })
 }
 
+/// Width of the strips that hold the row and column indices of a heat map, in pixels.
+const INDEX_STRIP: u32 = 24;
+
 fn draw_heat_map<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     matrix: &Array2<f64>,
@@ -212,6 +218,32 @@ where
     let root = root.titled(title, ("sans-serif", 18)).map_err(err)?;
     let root = root.margin(10, 10, 20, 20);
     let (rows, cols) = matrix.dim();
+
+    // Row indices down the left and column indices across the top.
+    let strip = INDEX_STRIP as i32;
+    let (top, body) = root.split_vertically(strip);
+    let (_, column_strip) = top.split_horizontally(strip);
+    let (row_strip, root) = body.split_horizontally(strip);
+    let index_style = ("sans-serif", 12).into_font().color(&BLACK);
+    for (j, area) in column_strip.split_evenly((1, cols)).iter().enumerate() {
+        let (w, _) = area.dim_in_pixel();
+        area.draw(&Text::new(
+            j.to_string(),
+            (w as i32 / 2 - 4, 2),
+            index_style.clone(),
+        ))
+        .map_err(err)?;
+    }
+    for (i, area) in row_strip.split_evenly((rows, 1)).iter().enumerate() {
+        let (_, h) = area.dim_in_pixel();
+        area.draw(&Text::new(
+            i.to_string(),
+            (2, h as i32 / 2 - 6),
+            index_style.clone(),
+        ))
+        .map_err(err)?;
+    }
+
     let (low, high) = matrix
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
