@@ -201,7 +201,7 @@ pub fn heat_map(
     })
 }
 
-/// Width of the strips that hold the row and column indices of a heat map, in pixels.
+/// Width in pixels of the strips with the row and column indices of a heat map.
 const INDEX_STRIP: u32 = 24;
 
 fn draw_heat_map<DB: DrawingBackend>(
@@ -400,8 +400,8 @@ impl LinePlot<'_> {
                 .map_err(err)?
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], palette(k)));
-            // Markers of a different shape per series keep overlapping curves apart;
-            // long trajectories get none, where they would only add clutter.
+            // A different marker shape per series keeps overlapping curves apart. Long
+            // trajectories get no markers because they would only add clutter.
             if points.len() <= MAX_MARKED_POINTS {
                 let style = palette(k).stroke_width(2);
                 match k % 3 {
