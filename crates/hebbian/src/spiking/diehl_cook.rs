@@ -90,7 +90,7 @@
 //! ```
 //!
 //! It is stable for any conductance and differs from the forward step by
-//! `O((k (1 + g))²)` per step, about 10⁻⁴ of the change in ordinary firing. `θ` and the
+//! `O((k (1 + g))²)` per step: with `g ≈ 1`, an estimated 10⁻⁴ of the change. `θ` and the
 //! plasticity traces decay exactly. The parameters are checked so that `dt < τ_ge` and
 //! `dt < τ_gi`, which keeps the conductance factors positive.
 //!
