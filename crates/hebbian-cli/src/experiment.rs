@@ -243,10 +243,14 @@ fn deserialize<T: DeserializeOwned>(
         } else {
             format!(" (after --set {})", overrides.join(", --set "))
         };
-        input_error(format!(
-            "invalid {origin}{hint}: key `{path}`: {}",
-            e.into_inner()
-        ))
+        let detail = e.into_inner().to_string().trim_end().to_string();
+        // The TOML deserializer appends the table name on its own line ("in `training`"),
+        // which repeats the key path given above.
+        let detail = match detail.rsplit_once('\n') {
+            Some((head, last)) if last.starts_with("in `") => head.to_string(),
+            _ => detail,
+        };
+        input_error(format!("invalid {origin}{hint}: key `{path}`: {detail}"))
     })
 }
 
