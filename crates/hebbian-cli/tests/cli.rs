@@ -1,23 +1,15 @@
 //! The `hebbian` command line, end to end: built-in runs, outputs, reproducibility, and
 //! the errors for bad experiment files, options and data.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use ndarray::Array2;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn hebbian() -> Command {
-    let mut cmd = Command::cargo_bin("hebbian").unwrap();
-    cmd.env_remove("HEBBIAN_DATA");
-    cmd
-}
-
-fn summary(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+use common::{hebbian, summary};
 
 fn floats(value: &Value) -> Vec<f64> {
     value

@@ -2,23 +2,14 @@
 //! built-ins, their outputs and summaries, and the errors for quantities without units,
 //! unknown keys and malformed measured points.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use ndarray::{Array1, Array2};
 use predicates::prelude::*;
-use serde_json::Value;
 
-fn hebbian() -> Command {
-    let mut cmd = Command::cargo_bin("hebbian").unwrap();
-    cmd.env_remove("HEBBIAN_DATA");
-    cmd
-}
-
-fn summary(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+use common::{hebbian, summary};
 
 /// The digitised Bi & Poo (1998) points, or `None` (a failure under `CI=true`).
 fn bi_poo_points() -> Option<PathBuf> {
