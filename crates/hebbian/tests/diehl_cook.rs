@@ -93,7 +93,7 @@ fn silent_images_are_shown_again_with_higher_rates() {
 }
 
 #[test]
-fn normalization_keeps_every_sum_at_the_target_after_every_image() {
+fn normalization_after_every_image() {
     let params = small_params(64, 8);
     let target = params.weight_sum;
     let mut net = DiehlCook::new(params, 2).unwrap();
@@ -183,7 +183,7 @@ fn frozen_presentations_change_neither_weights_nor_thresholds() {
     assert_eq!(theta, net.theta());
 }
 
-/// The plasticity rule computed from the list of events alone, with `exp` for every trace.
+/// Computes the plasticity rule from the list of events alone, with `exp` for every trace.
 fn expected_weight(
     w0: f64,
     params: &DiehlCookParams,
@@ -341,7 +341,8 @@ fn bad_inputs_are_rejected_with_the_value() {
         .present(&[0.0, 1.5, 0.0, 0.0], Mode::Learn)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("1.5") && err.contains("[0, 1]"), "{err}");
+    assert!(err.contains("1.5"), "{err}");
+    assert!(err.contains("[0, 1]"), "{err}");
     let err = net
         .present(&[0.0, f32::NAN, 0.0, 0.0], Mode::Learn)
         .unwrap_err()
@@ -363,7 +364,8 @@ fn bad_inputs_are_rejected_with_the_value() {
         ..small_params(4, 2)
     };
     let err = DiehlCook::new(coarse, 1).unwrap_err().to_string();
-    assert!(err.contains("tau_ge") && err.contains("Euler"), "{err}");
+    assert!(err.contains("tau_ge"), "{err}");
+    assert!(err.contains("Euler"), "{err}");
 
     let odd = DiehlCookParams {
         presentation: 350.2,
@@ -377,9 +379,9 @@ fn bad_inputs_are_rejected_with_the_value() {
 }
 
 #[test]
-fn labels_follow_the_highest_mean_response_and_classify_by_group_mean() {
-    // Three neurons, two classes. Neuron 0 answers class 0, neuron 1 class 1, neuron 2
-    // never spikes.
+fn labels_and_classification_by_mean_response() {
+    // Three neurons, two classes. Neuron 0 responds to class 0, neuron 1 to class 1, and
+    // neuron 2 never spikes.
     let counts = [4, 0, 0, 2, 1, 0, 0, 3, 0, 1, 5, 0];
     let classes = [0, 0, 1, 1];
     let labels = assign_labels(&counts, &classes, 3, 2).unwrap();
@@ -420,7 +422,7 @@ fn mnist_dir() -> Option<PathBuf> {
 }
 
 #[test]
-fn a_small_network_learns_digits_well_above_chance() {
+fn small_network_beats_chance_on_mnist() {
     let Some(dir) = mnist_dir() else { return };
     let (train, train_labels) = read_labelled_images(
         &dir.join("train-images-idx3-ubyte.gz"),
@@ -471,11 +473,10 @@ fn a_small_network_learns_digits_well_above_chance() {
 }
 
 #[test]
-fn potentials_stay_between_the_reversal_potentials_under_massive_inhibition() {
-    // Equal weights and no delays make every neuron spike in the same step; 29
-    // inhibitory spikes of weight 5000 then give dt (1 + g_i)/τ_m ≈ 40 even after the
-    // refractory period, where a forward Euler step would oscillate with growing
-    // amplitude.
+fn potentials_bounded_under_massive_inhibition() {
+    // Equal weights and no delays make every neuron spike in the same step. Then 29
+    // inhibitory spikes of weight 5000 give dt (1 + g_i)/τ_m ≈ 40 even after the
+    // refractory period, and a forward Euler step would oscillate with growing amplitude.
     let params = DiehlCookParams {
         w_inh_exc: 5000.0,
         max_delay: 0.0,

@@ -7,10 +7,10 @@
 //! units (`"0.5 ms"`, `"-65 mV"`, `"63.75 Hz"`); weights and learning rates are plain
 //! numbers (weights in units of the leak conductance).
 //!
-//! `[training]` sets the schedule: `images` training images per epoch in data order
-//! (wrapping around when more than the set holds), `epochs` passes, then `label_images`
-//! training images shown with learning frozen to label the neurons and `test_images`
-//! test images to score them.
+//! `[training]` sets the schedule. Training shows `images` training images per epoch in
+//! data order, wrapping around past the end of the set, for `epochs` passes. Then
+//! `label_images` training images, shown with learning frozen, label the neurons, and
+//! `test_images` test images score them.
 
 use std::marker::PhantomData;
 

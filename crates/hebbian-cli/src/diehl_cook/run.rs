@@ -2,10 +2,11 @@
 //!
 //! Training shows `training.images × training.epochs` training images in data order
 //! with learning on. Then the first `training.label_images` training images are shown
-//! with learning frozen, and each neuron is labelled with the class it answered most
-//! (the code published with Diehl & Cook (2015) labels on the first 10 000 training
-//! images, while the paper's text says the whole training set is used). Finally the first `training.test_images`
-//! test images are shown with learning frozen and classified by the labelled neurons.
+//! with learning frozen, and each neuron is labelled with the class of its highest mean
+//! response. The code published with Diehl & Cook (2015) labels on the first 10 000
+//! training images, while the paper's text says the whole training set. Finally the
+//! first `training.test_images` test images are shown with learning frozen and
+//! classified by the labelled neurons.
 //! Every presentation draws its own input spikes, so the labelling pass sees new
 //! spike trains of images that training has already shown.
 //!

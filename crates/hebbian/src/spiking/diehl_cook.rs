@@ -165,7 +165,7 @@ pub struct DcNeuron {
 }
 
 impl DcNeuron {
-    /// The excitatory neuron of the paper.
+    /// Returns the excitatory neuron of the paper.
     pub fn excitatory() -> Self {
         DcNeuron {
             v_rest: -65.0,
@@ -181,7 +181,7 @@ impl DcNeuron {
         }
     }
 
-    /// The inhibitory neuron of the paper.
+    /// Returns the inhibitory neuron of the paper.
     pub fn inhibitory() -> Self {
         DcNeuron {
             v_rest: -60.0,
@@ -315,7 +315,7 @@ impl DcRule {
     /// `μ` of the authors' code.
     pub const DEFAULT_MU: f64 = 0.2;
 
-    /// The power-law rule with the constants of the authors' code (`x_tar` 0.4, `μ` 0.2).
+    /// Returns the power-law rule with the constants of the authors' code (`x_tar` 0.4, `μ` 0.2).
     pub fn power_law() -> Self {
         DcRule::PowerLaw {
             x_tar: Self::DEFAULT_X_TAR,
@@ -633,8 +633,8 @@ impl Euler {
     }
 }
 
-/// One Euler step of a population followed by threshold and reset; pushes the spiking
-/// neurons onto `spikes`. `theta` is `None` for a population without adaptive threshold.
+/// Integrates a population over one step, then applies threshold and reset, and pushes
+/// the spiking neurons onto `spikes`. `theta` is `None` for a population without adaptive threshold.
 fn integrate(
     pop: &mut Population,
     neuron: &DcNeuron,
@@ -949,12 +949,12 @@ impl DiehlCook {
         &self.params
     }
 
-    /// The seed of the initial weights, delays and input spikes.
+    /// Returns the seed of the initial weights, delays and input spikes.
     pub fn seed(&self) -> u64 {
         self.seed
     }
 
-    /// Input weights, `(n_exc, n_input)` row-major: row `j` holds the receptive field of
+    /// Input weights, `(n_exc, n_input)` row-major: row `j` is the receptive field of
     /// excitatory neuron `j`.
     pub fn weights(&self) -> Vec<f64> {
         self.gather(&self.w)
@@ -1263,7 +1263,7 @@ impl DiehlCook {
 
 /// Labels each excitatory neuron with the class of its highest mean response.
 ///
-/// `counts` holds one row of `n_exc` spike counts per image. A neuron that never spiked
+/// `counts` contains one row of `n_exc` spike counts per image. A neuron that never spiked
 /// gets no label. Ties go to the lowest class.
 pub fn assign_labels(
     counts: &[u32],
