@@ -152,18 +152,38 @@ impl Layer {
 
     /// Computes `y = f(W x)` into `y`.
     pub fn forward(&self, x: &[f64], y: &mut [f64]) {
+        self.forward_with_input_norm(x, y);
+    }
+
+    /// [`Layer::forward`], also returning `x · x` (equal to `dot(x, x)` bit for bit),
+    /// computed in the same pass over `x`.
+    pub fn forward_with_input_norm(&self, x: &[f64], y: &mut [f64]) -> f64 {
         let n_pre = self.n_pre();
         let w = self
             .weights
             .as_slice()
             .expect("weights are kept in standard layout");
-        for (i, y_i) in y.iter_mut().enumerate() {
-            let u = dot(&w[i * n_pre..(i + 1) * n_pre], x);
-            *y_i = match self.activation {
-                Activation::Linear => u,
-                Activation::Relu => u.max(0.0),
-            };
+        let activate = |u: f64| match self.activation {
+            Activation::Linear => u,
+            Activation::Relu => u.max(0.0),
+        };
+        let mut norm_sq = None;
+        let mut groups = y.chunks_exact_mut(4);
+        let mut i = 0;
+        for y4 in &mut groups {
+            let row = |k: usize| &w[(i + k) * n_pre..(i + k + 1) * n_pre];
+            let (u, x_sq) = dot4_and_norm([row(0), row(1), row(2), row(3)], x);
+            norm_sq = Some(x_sq);
+            for (y_i, u) in y4.iter_mut().zip(u) {
+                *y_i = activate(u);
+            }
+            i += 4;
         }
+        for y_i in groups.into_remainder() {
+            *y_i = activate(dot(&w[i * n_pre..(i + 1) * n_pre], x));
+            i += 1;
+        }
+        norm_sq.unwrap_or_else(|| dot(x, x))
     }
 
     /// Mutable row-major view of the weights, as rules expect it.
@@ -284,15 +304,117 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
         }
     }
 
-    // Pairwise reduction of the partial sums.
-    let mut width = LANES;
+    reduce_lanes(acc) + tail
+}
+
+/// The dot products of four rows with the same `x`, and `x · x`, each added in the
+/// order [`dot`] uses, so each equals the matching `dot` bit for bit on every CPU.
+/// `x` is read once for all five, in the widest vectors the CPU has (chosen at run time
+/// by `pulp`): the sixteen partial sums of `dot` sit in two, four or sixteen registers,
+/// which changes how fast they are added but not what is added to what.
+pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64) {
+    struct Dot4<'a> {
+        rows: [&'a [f64]; 4],
+        x: &'a [f64],
+    }
+
+    impl pulp::WithSimd for Dot4<'_> {
+        type Output = ([f64; 4], f64);
+
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) -> Self::Output {
+            const LANES: usize = 16;
+            let width = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
+            let n = self.x.len();
+            let full = n - n % LANES;
+            if width == 0 || LANES % width != 0 {
+                let dots = self.rows.map(|row| dot(row, self.x));
+                return (dots, dot(self.x, self.x));
+            }
+            let per_chunk = LANES / width;
+            let (x_head, _) = S::as_simd_f64s(&self.x[..full]);
+            let heads = self.rows.map(|row| S::as_simd_f64s(&row[..full]).0);
+            // acc[r][v] holds lanes v·width .. (v + 1)·width of row r's sixteen partial
+            // sums; r = 4 is x · x
+            let zero = simd.splat_f64s(0.0);
+            let mut acc = [[zero; LANES]; 5];
+            for (c, xs) in x_head.chunks_exact(per_chunk).enumerate() {
+                for (v, &xv) in xs.iter().enumerate() {
+                    for r in 0..4 {
+                        let wv = heads[r][c * per_chunk + v];
+                        acc[r][v] = simd.add_f64s(acc[r][v], simd.mul_f64s(wv, xv));
+                    }
+                    acc[4][v] = simd.add_f64s(acc[4][v], simd.mul_f64s(xv, xv));
+                }
+            }
+            let tails: [&[f64]; 5] = [
+                &self.rows[0][full..],
+                &self.rows[1][full..],
+                &self.rows[2][full..],
+                &self.rows[3][full..],
+                &self.x[full..],
+            ];
+            let mut out = [0.0; 5];
+            for r in 0..5 {
+                let mut lanes = [0.0f64; LANES];
+                let flat: &[f64] = pulp::bytemuck::cast_slice(&acc[r][..per_chunk]);
+                lanes.copy_from_slice(flat);
+                let tail: f64 = tails[r]
+                    .iter()
+                    .zip(&self.x[full..])
+                    .map(|(p, q)| p * q)
+                    .sum();
+                out[r] = reduce_lanes(lanes) + tail;
+            }
+            ([out[0], out[1], out[2], out[3]], out[4])
+        }
+    }
+
+    pulp::Arch::new().dispatch(Dot4 { rows, x })
+}
+
+/// The pairwise reduction of [`dot`]'s sixteen partial sums.
+#[inline(always)]
+fn reduce_lanes(mut acc: [f64; 16]) -> f64 {
+    let mut width = 16;
     while width > 1 {
         width /= 2;
         for k in 0..width {
             acc[k] += acc[k + width];
         }
     }
-    acc[0] + tail
+    acc[0]
+}
+
+/// Sum of the squares of `values`, in the widest vectors the CPU has (chosen at run
+/// time by `pulp`). The order of the additions, and so the last bits of the sum, depend
+/// on the CPU: use it only where the sum is compared with a bound, never for a result.
+pub(crate) fn sum_of_squares(values: &[f64]) -> f64 {
+    struct SumOfSquares<'a>(&'a [f64]);
+
+    impl pulp::WithSimd for SumOfSquares<'_> {
+        type Output = f64;
+
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) -> f64 {
+            let (head, tail) = S::as_simd_f64s(self.0);
+            // four independent sums, so that the additions do not wait on each other
+            let mut acc = [simd.splat_f64s(0.0); 4];
+            let mut chunks = head.chunks_exact(4);
+            for chunk in &mut chunks {
+                for k in 0..4 {
+                    acc[k] = simd.add_f64s(acc[k], simd.mul_f64s(chunk[k], chunk[k]));
+                }
+            }
+            for (k, &v) in chunks.remainder().iter().enumerate() {
+                acc[k] = simd.add_f64s(acc[k], simd.mul_f64s(v, v));
+            }
+            let total = simd.add_f64s(simd.add_f64s(acc[0], acc[1]), simd.add_f64s(acc[2], acc[3]));
+            simd.reduce_sum_f64s(total) + tail.iter().map(|v| v * v).sum::<f64>()
+        }
+    }
+
+    pulp::Arch::new().dispatch(SumOfSquares(values))
 }
 
 /// `y += alpha * x`.
@@ -300,5 +422,72 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
 pub(crate) fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
     for (y_j, x_j) in y.iter_mut().zip(x) {
         *y_j += alpha * x_j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng as _, SeedableRng};
+
+    fn random_vec(rng: &mut crate::rng::Rng, n: usize) -> Vec<f64> {
+        (0..n).map(|_| rng.random_range(-2.0..2.0)).collect()
+    }
+
+    #[test]
+    fn four_row_dot_equals_dot_bit_for_bit() {
+        let mut rng = crate::rng::Rng::seed_from_u64(3);
+        for n in [0, 1, 7, 15, 16, 17, 31, 32, 100, 784, 1001] {
+            let x = random_vec(&mut rng, n);
+            let rows: Vec<Vec<f64>> = (0..4).map(|_| random_vec(&mut rng, n)).collect();
+            let (dots, norm) = dot4_and_norm([&rows[0], &rows[1], &rows[2], &rows[3]], &x);
+            for (row, d) in rows.iter().zip(dots) {
+                assert_eq!(d.to_bits(), dot(row, &x).to_bits(), "n = {n}");
+            }
+            assert_eq!(norm.to_bits(), dot(&x, &x).to_bits(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn forward_matches_rowwise_dot_for_any_output_count() {
+        let mut rng = crate::rng::Rng::seed_from_u64(4);
+        for n_post in 1..=9 {
+            let n_pre = 37;
+            let w = random_vec(&mut rng, n_post * n_pre);
+            let x = random_vec(&mut rng, n_pre);
+            let layer = Layer::new(
+                ndarray::Array2::from_shape_vec((n_post, n_pre), w.clone()).unwrap(),
+                Activation::Linear,
+            );
+            let mut y = vec![0.0; n_post];
+            let norm = layer.forward_with_input_norm(&x, &mut y);
+            for (i, y_i) in y.iter().enumerate() {
+                let expected = dot(&w[i * n_pre..(i + 1) * n_pre], &x);
+                assert_eq!(
+                    y_i.to_bits(),
+                    expected.to_bits(),
+                    "n_post = {n_post}, row {i}"
+                );
+            }
+            assert_eq!(norm.to_bits(), dot(&x, &x).to_bits());
+        }
+    }
+
+    #[test]
+    fn sum_of_squares_agrees_with_dot_and_keeps_non_finite_values() {
+        let mut rng = crate::rng::Rng::seed_from_u64(5);
+        for n in [0, 1, 5, 8, 33, 400, 6272] {
+            let v = random_vec(&mut rng, n);
+            let exact = dot(&v, &v);
+            assert!(
+                (sum_of_squares(&v) - exact).abs() <= 1e-12 * exact.max(1.0),
+                "n = {n}"
+            );
+        }
+        let mut v = vec![1.0; 100];
+        v[57] = f64::NAN;
+        assert!(sum_of_squares(&v).is_nan());
+        v[57] = f64::INFINITY;
+        assert_eq!(sum_of_squares(&v), f64::INFINITY);
     }
 }

@@ -184,10 +184,9 @@ pub fn train(
         for b in 0..this_batch {
             let x = &mut xs[b * n_pre..(b + 1) * n_pre];
             stimulus.next_into(x);
-            let norm_sq = super::dot(x, x);
+            let norm_sq = layer.forward_with_input_norm(x, &mut ys[b * n_post..(b + 1) * n_post]);
             max_input_norm_sq = max_input_norm_sq.max(norm_sq);
             sum_input_norm_sq += norm_sq;
-            layer.forward(x, &mut ys[b * n_post..(b + 1) * n_post]);
         }
 
         // Apply the rule, online or as one batch.
@@ -247,7 +246,8 @@ fn check_divergence(
 ) -> Result<()> {
     let threshold = settings.divergence_threshold;
     let w = layer.weights.as_slice().expect("standard layout");
-    let total_sq = super::dot(w, w);
+    // compared with the threshold only: a vectorised sum in any order is enough
+    let total_sq = super::sum_of_squares(w);
     let theta_ok = !has_theta
         || rule
             .theta()
