@@ -846,3 +846,62 @@ fn connectivity_kinds_and_storage() {
         assert!(net.synapses(random).outgoing(pre as usize).contains(&s));
     }
 }
+
+/// A group with one delay keeps its pair traces per neuron; the same group with that
+/// delay given per synapse keeps them per synapse. Both must give the same weights up to
+/// rounding and the same spikes.
+#[test]
+fn per_neuron_traces_match_per_synapse() {
+    for mu in [0.0, 0.5] {
+        let run = |per_synapse: bool| {
+            let mut net = Network::new(DT, 21).unwrap();
+            let inputs = net.add_poisson(vec![40.0; 50]).unwrap();
+            let neurons = net
+                .add_lif(LifGroup::new(20, LifParams::default()).unwrap())
+                .unwrap();
+            let delays = if per_synapse {
+                Delays::Array(vec![0.6; 50 * 20])
+            } else {
+                Delays::Constant(0.6)
+            };
+            let spec = SynapseSpec::new(Connectivity::AllToAll, 0.0)
+                .weights(InitialWeights::Uniform {
+                    low: 0.5,
+                    high: 2.0,
+                })
+                .delays(delays);
+            let syn = net.connect(inputs, neurons, &spec).unwrap();
+            let rule = PairStdp {
+                w_max: 2.0,
+                mu,
+                ..PairStdp::default()
+            };
+            net.set_plasticity(syn, StdpRule::Pair(rule)).unwrap();
+            let output = net
+                .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
+                .unwrap();
+            net.run(2000.0).unwrap();
+            let spikes = net.spikes(output).unwrap().clone();
+            let weights = net.synapses(syn).weights().to_vec();
+            let traces: Vec<Vec<f64>> = (0..weights.len())
+                .map(|s| net.synapses(syn).plasticity().unwrap().traces_at(s, 20_000))
+                .collect();
+            (spikes, weights, traces)
+        };
+        let (spikes_n, w_n, traces_n) = run(false);
+        let (spikes_s, w_s, traces_s) = run(true);
+        assert!(spikes_n.steps.len() > 100, "too few output spikes to test");
+        assert_eq!(spikes_n, spikes_s, "mu = {mu}");
+        let changed = w_n.iter().filter(|&&w| w != 0.5 && w != 2.0).count();
+        assert!(changed > 0);
+        for (a, b) in w_n.iter().zip(&w_s) {
+            assert!((a - b).abs() <= 1e-12, "mu = {mu}: {a} against {b}");
+        }
+        for (a, b) in traces_n.iter().flatten().zip(traces_s.iter().flatten()) {
+            assert!(
+                (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                "mu = {mu}: trace {a} against {b}"
+            );
+        }
+    }
+}

@@ -435,7 +435,7 @@ mod tests {
     }
 
     #[test]
-    fn four_row_dot_equals_dot_bit_for_bit() {
+    fn dot4_equals_dot() {
         let mut rng = crate::rng::Rng::seed_from_u64(3);
         for n in [0, 1, 7, 15, 16, 17, 31, 32, 100, 784, 1001] {
             let x = random_vec(&mut rng, n);
@@ -449,7 +449,7 @@ mod tests {
     }
 
     #[test]
-    fn forward_matches_rowwise_dot_for_any_output_count() {
+    fn forward_equals_rowwise_dot() {
         let mut rng = crate::rng::Rng::seed_from_u64(4);
         for n_post in 1..=9 {
             let n_pre = 37;
@@ -474,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn sum_of_squares_agrees_with_dot_and_keeps_non_finite_values() {
+    fn sum_of_squares_close_to_dot() {
         let mut rng = crate::rng::Rng::seed_from_u64(5);
         for n in [0, 1, 5, 8, 33, 400, 6272] {
             let v = random_vec(&mut rng, n);

@@ -291,7 +291,24 @@ impl Network {
     /// Attaches a plasticity rule to a synapse group, with all traces at zero.
     pub fn set_plasticity(&mut self, id: SynapsesId, rule: StdpRule) -> Result<()> {
         let synapses = &mut self.connections[id.0].synapses;
-        let plasticity = Plasticity::new(rule, synapses.len(), self.clock.dt(), self.clock.step())?;
+        let (dt, step) = (self.clock.dt(), self.clock.step());
+        let shared = if matches!(synapses.delays, DelaySteps::Homogeneous(_)) {
+            Plasticity::new_shared(
+                rule,
+                &synapses.pre,
+                &synapses.post,
+                synapses.n_pre,
+                synapses.n_post,
+                dt,
+                step,
+            )?
+        } else {
+            None
+        };
+        let plasticity = match shared {
+            Some(plasticity) => plasticity,
+            None => Plasticity::new(rule, synapses.len(), dt, step)?,
+        };
         synapses.plasticity = Some(plasticity);
         Ok(())
     }
@@ -509,10 +526,8 @@ impl Network {
             };
             for &i in &self.spikes[connection.post] {
                 let i = i as usize;
-                for &s in &synapses.by_post[synapses.col_start[i]..synapses.col_start[i + 1]] {
-                    let s = s as usize;
-                    plasticity.on_post(s, n, &mut synapses.w[s]);
-                }
+                let incoming = &synapses.by_post[synapses.col_start[i]..synapses.col_start[i + 1]];
+                plasticity.on_post_neuron(i, incoming, n, &mut synapses.w);
             }
         }
 
@@ -548,6 +563,9 @@ fn deliver(
     for &entry in arrivals {
         // a homogeneous queue contains presynaptic neurons, a per-synapse queue synapses
         let range = if homogeneous {
+            if let Some(plasticity) = plasticity.as_mut() {
+                plasticity.pre_arrival(entry as usize, step);
+            }
             row_start[entry as usize]..row_start[entry as usize + 1]
         } else {
             entry as usize..entry as usize + 1
@@ -562,7 +580,7 @@ fn deliver(
                 }
             }
             if let Some(plasticity) = plasticity.as_mut() {
-                plasticity.on_pre(s, step, &mut w[s]);
+                plasticity.on_pre_synapse(s, step, &mut w[s]);
             }
         }
     }

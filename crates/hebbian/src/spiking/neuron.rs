@@ -287,7 +287,7 @@ impl LifGroup {
     }
 
     /// `e^{−k·dt/τ_m}` for neuron `i`.
-    #[inline]
+    #[inline(always)]
     fn decay(&self, i: usize, k: u64) -> f64 {
         match self.decay_table.get(k as usize) {
             Some(&f) => f,
@@ -435,6 +435,7 @@ impl LifGroup {
 
     /// Adds a voltage jump of `w` mV to neuron `i` at step `step` (after the step's leak
     /// and threshold test), unless it is refractory.
+    #[inline]
     pub fn add_voltage(&mut self, i: usize, w: f64, step: u64) {
         if step < self.refractory_until[i] {
             return;
@@ -452,6 +453,7 @@ impl LifGroup {
     }
 
     /// Adds `w` to the excitatory conductance of neuron `i`.
+    #[inline]
     pub fn add_conductance(&mut self, i: usize, w: f64) {
         self.g[i] += w;
     }

@@ -2,7 +2,16 @@
 //!
 //! Every synapse carries its own traces, stored with the time of their last update and
 //! decayed only when the synapse receives an event, so a step costs nothing for synapses
-//! without spikes. Traces are dimensionless (a spike adds 1, or sets the trace to 1 for
+//! without spikes.
+//!
+//! When every synapse of a group has the same delay and the rule is the pair rule with
+//! all-to-all pairing, all synapses from one presynaptic neuron see the same arrivals, so
+//! they carry the same presynaptic trace. Likewise, all synapses onto one neuron carry
+//! the same postsynaptic trace. The group then keeps one presynaptic trace per presynaptic
+//! neuron and one postsynaptic trace per postsynaptic neuron, each updated once per
+//! spike instead of once per synapse. The values are the same traces as above; only the
+//! rounding differs, because a trace is decayed in one step from its last spike rather
+//! than in pieces between the events of each synapse. Traces are dimensionless (a spike adds 1, or sets the trace to 1 for
 //! nearest-neighbour schemes); the amplitudes multiply them in the weight update.
 //!
 //! # Pair rule ([`PairStdp`])
@@ -307,6 +316,17 @@ fn check_bounds(model: &'static str, w_min: f64, w_max: f64) -> Result<()> {
     Ok(())
 }
 
+/// Returns a trace that was `x` at its last update, `steps` steps ago, decayed to now.
+/// A zero trace stays zero without a table look-up.
+#[inline(always)]
+fn decayed(decay: &Decay, x: f64, steps: u64) -> f64 {
+    if x == 0.0 || steps == 0 {
+        x
+    } else {
+        x * decay.factor(steps)
+    }
+}
+
 /// A plasticity rule for a synapse group.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StdpRule {
@@ -347,6 +367,7 @@ impl Decay {
         (-(steps as f64) * dt_over_tau).exp()
     }
 
+    #[inline(always)]
     fn factor(&self, steps: u64) -> f64 {
         match self.table.get(steps as usize) {
             Some(&f) => f,
@@ -355,10 +376,28 @@ impl Decay {
     }
 }
 
+/// Traces kept per neuron, for a pair rule with all-to-all pairing on a group with one
+/// delay. Each trace is stored as its value just after its last spike and the step of
+/// that spike.
+#[derive(Debug, Clone)]
+struct SharedTraces {
+    /// Presynaptic and postsynaptic neuron of each synapse.
+    pre_of: Vec<u32>,
+    post_of: Vec<u32>,
+    /// `x_pre` of each presynaptic neuron at `last_pre`.
+    x_pre: Vec<f64>,
+    last_pre: Vec<u64>,
+    /// `x_post` of each postsynaptic neuron at `last_post`.
+    x_post: Vec<f64>,
+    last_post: Vec<u64>,
+}
+
 /// Per-synapse plasticity state: the rule and each synapse's traces.
 #[derive(Debug, Clone)]
 pub struct Plasticity {
     rule: StdpRule,
+    /// Per-neuron traces. When they are present, the per-synapse vectors below are empty.
+    shared: Option<Box<SharedTraces>>,
     /// Step at which each synapse's traces were last brought up to date.
     last: Vec<u64>,
     /// `x_pre` (pair) or `r_1` (triplet).
@@ -385,6 +424,7 @@ impl Plasticity {
         };
         Ok(Plasticity {
             rule,
+            shared: None,
             last: vec![step; n],
             trace_pre: vec![0.0; n],
             trace_post: vec![0.0; n],
@@ -397,6 +437,36 @@ impl Plasticity {
         })
     }
 
+    /// Creates zero traces kept per neuron (see the module documentation) for the
+    /// synapses `pre[s] → post[s]`, or returns `None` when the rule needs traces per
+    /// synapse. The caller must know that every synapse has the same delay.
+    pub(crate) fn new_shared(
+        rule: StdpRule,
+        pre: &[u32],
+        post: &[u32],
+        n_pre: usize,
+        n_post: usize,
+        dt: f64,
+        step: u64,
+    ) -> Result<Option<Self>> {
+        let StdpRule::Pair(r) = rule else {
+            return Ok(None);
+        };
+        if r.pairing != Pairing::AllToAll {
+            return Ok(None);
+        }
+        let mut plasticity = Self::new(rule, 0, dt, step)?;
+        plasticity.shared = Some(Box::new(SharedTraces {
+            pre_of: pre.to_vec(),
+            post_of: post.to_vec(),
+            x_pre: vec![0.0; n_pre],
+            last_pre: vec![step; n_pre],
+            x_post: vec![0.0; n_post],
+            last_post: vec![step; n_post],
+        }));
+        Ok(Some(plasticity))
+    }
+
     /// The rule.
     pub fn rule(&self) -> &StdpRule {
         &self.rule
@@ -406,6 +476,17 @@ impl Plasticity {
     /// event of the synapse): `[x_pre, x_post]` for the pair rule, `[r_1, o_1, r_2, o_2]`
     /// for the triplet rule.
     pub fn traces_at(&self, s: usize, step: u64) -> Vec<f64> {
+        if let Some(shared) = &self.shared {
+            let (i, j) = (shared.pre_of[s] as usize, shared.post_of[s] as usize);
+            return vec![
+                decayed(&self.decay_pre, shared.x_pre[i], step - shared.last_pre[i]),
+                decayed(
+                    &self.decay_post,
+                    shared.x_post[j],
+                    step - shared.last_post[j],
+                ),
+            ];
+        }
         let k = step - self.last[s];
         let mut traces = vec![
             self.trace_pre[s] * self.decay_pre.factor(k),
@@ -468,6 +549,87 @@ impl Plasticity {
                 self.trace_pre_slow[s] = if nearest { 1.0 } else { r_2 + 1.0 };
             }
         }
+    }
+
+    /// Records that a spike of presynaptic neuron `pre` reaches all its synapses at
+    /// `step`. With per-neuron traces this updates its presynaptic trace once. Per-synapse
+    /// traces are updated in [`Plasticity::on_pre_synapse`] instead. Call it before the
+    /// `on_pre_synapse` calls of the same arrival.
+    #[inline]
+    pub(crate) fn pre_arrival(&mut self, pre: usize, step: u64) {
+        let Some(shared) = self.shared.as_deref_mut() else {
+            return;
+        };
+        let StdpRule::Pair(r) = self.rule else {
+            unreachable!("per-neuron traces are only built for the pair rule")
+        };
+        // all-to-all pairing: the spike adds 1 (this mode is not built for other schemes)
+        debug_assert!(!r.pairing.sets_pre());
+        let x = decayed(
+            &self.decay_pre,
+            shared.x_pre[pre],
+            step - shared.last_pre[pre],
+        );
+        shared.x_pre[pre] = x + 1.0;
+        shared.last_pre[pre] = step;
+    }
+
+    /// Applies the `on_pre` update of synapse `s` at `step`: depression by the
+    /// postsynaptic trace, and with per-synapse traces the spike enters the presynaptic
+    /// trace.
+    #[inline]
+    pub(crate) fn on_pre_synapse(&mut self, s: usize, step: u64, w: &mut f64) {
+        let Some(shared) = self.shared.as_deref() else {
+            self.on_pre(s, step, w);
+            return;
+        };
+        let StdpRule::Pair(r) = self.rule else {
+            unreachable!("per-neuron traces are only built for the pair rule")
+        };
+        let j = shared.post_of[s] as usize;
+        let x_post = decayed(
+            &self.decay_post,
+            shared.x_post[j],
+            step - shared.last_post[j],
+        );
+        *w = (*w - r.a_minus * x_post * r.depression_factor(*w)).clamp(r.w_min, r.w_max);
+    }
+
+    /// Applies the `on_post` updates of the synapses `incoming` onto postsynaptic neuron
+    /// `post`, which spikes at `step`. `w` contains the weights of the whole group.
+    pub(crate) fn on_post_neuron(
+        &mut self,
+        post: usize,
+        incoming: &[u32],
+        step: u64,
+        w: &mut [f64],
+    ) {
+        let Some(shared) = self.shared.as_deref_mut() else {
+            for &s in incoming {
+                self.on_post(s as usize, step, &mut w[s as usize]);
+            }
+            return;
+        };
+        let StdpRule::Pair(r) = self.rule else {
+            unreachable!("per-neuron traces are only built for the pair rule")
+        };
+        // potentiation from earlier (or same-step) presynaptic arrivals
+        for &s in incoming {
+            let s = s as usize;
+            let i = shared.pre_of[s] as usize;
+            let x_pre = decayed(&self.decay_pre, shared.x_pre[i], step - shared.last_pre[i]);
+            let w_s = &mut w[s];
+            *w_s = (*w_s + r.a_plus * x_pre * r.potentiation_factor(*w_s)).clamp(r.w_min, r.w_max);
+        }
+        // the spike enters the postsynaptic trace (all-to-all: it adds 1)
+        debug_assert!(!r.pairing.sets_post());
+        let x = decayed(
+            &self.decay_post,
+            shared.x_post[post],
+            step - shared.last_post[post],
+        );
+        shared.x_post[post] = x + 1.0;
+        shared.last_post[post] = step;
     }
 
     /// Applies a spike of the postsynaptic neuron of synapse `s` at step `step`.
