@@ -89,8 +89,13 @@
 //! v(t + dt) = (v + k (v_rest + g_e E_exc + g_i E_inh)) / (1 + k (1 + g_e + g_i)),  k = dt/τ_m
 //! ```
 //!
-//! It is stable for any conductance and differs from the forward step by
-//! `O((k (1 + g))²)` per step: with `g ≈ 1`, an estimated 10⁻⁴ of the change. `θ` and the
+//! It is stable for any conductance. Its change in `v` is the forward step's change
+//! divided by `1 + k (1 + g_e + g_i)`, so it is smaller by about `k (1 + g_e + g_i)`:
+//! 1 % for an excitatory neuron (k = 0.005) at `g_e + g_i ≈ 1`, 10 % for an inhibitory
+//! one (k = 0.05), and more while synchronous inhibition raises `g_i`. This changes the
+//! spikes: on the first 100 MNIST training images (seed 1), Brian2 2.9.0 with forward
+//! Euler, started from our state before each attempt and given our input spikes, drew
+//! 17 % fewer excitatory spikes than this step (1124 against 1328). `θ` and the
 //! plasticity traces decay exactly. The parameters are checked so that `dt < τ_ge` and
 //! `dt < τ_gi`, which keeps the conductance factors positive.
 //!
