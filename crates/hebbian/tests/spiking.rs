@@ -905,3 +905,63 @@ fn per_neuron_traces_match_per_synapse() {
         }
     }
 }
+
+/// Steps without work are skipped; a state monitor sampling every step makes every step
+/// run in full. Spikes, rates, weights and potentials must not depend on it.
+#[test]
+fn idle_steps_skip_changes_nothing() {
+    let run = |sample_every_step: bool| {
+        let mut net = Network::new(DT, 8).unwrap();
+        let inputs = net.add_poisson(vec![5.0; 40]).unwrap();
+        let neurons = net
+            .add_lif(LifGroup::new(10, LifParams::default()).unwrap())
+            .unwrap();
+        let spec =
+            SynapseSpec::new(Connectivity::Probability(0.5), 9.0).delays(Delays::Constant(1.5));
+        let syn = net.connect(inputs, neurons, &spec).unwrap();
+        let rule = PairStdp {
+            w_max: 20.0,
+            ..PairStdp::default()
+        };
+        net.set_plasticity(syn, StdpRule::Pair(rule)).unwrap();
+        let spikes = net
+            .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
+            .unwrap();
+        let rates = net
+            .monitor_rate(neurons, 2.0, Box::new(SampleRecord::new(1)))
+            .unwrap();
+        // every step, or every 50 ms so that most steps are idle
+        let interval = if sample_every_step { DT } else { 50.0 };
+        net.monitor_state(
+            Variable::V(neurons),
+            &[0, 1, 2],
+            interval,
+            Box::new(SampleRecord::new(3)),
+        )
+        .unwrap();
+        net.run(1000.0).unwrap();
+        let spikes = net.spikes(spikes).unwrap().clone();
+        let rates = net.rates(rates).unwrap().values.clone();
+        let weights: Vec<u64> = net
+            .synapses(syn)
+            .weights()
+            .iter()
+            .map(|w| w.to_bits())
+            .collect();
+        let v_end: Vec<u64> = net
+            .lif(neurons)
+            .unwrap()
+            .v()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        (spikes, rates, weights, v_end)
+    };
+    let (spikes_skip, rates_skip, w_skip, v_skip) = run(false);
+    let (spikes_full, rates_full, w_full, v_full) = run(true);
+    assert!(spikes_skip.steps.len() > 20, "too few spikes to test");
+    assert_eq!(spikes_skip, spikes_full);
+    assert_eq!(rates_skip, rates_full);
+    assert_eq!(w_skip, w_full);
+    assert_eq!(v_skip, v_full);
+}

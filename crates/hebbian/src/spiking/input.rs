@@ -17,9 +17,9 @@
 //! draws per ms instead of 10 000). Each neuron has exactly one pending spike. Pending
 //! spikes within the next [`CALENDAR_LEN`] steps sit in a ring of per-step buckets,
 //! later ones in a binary heap; the neurons of a step are emitted in increasing index
-//! order. A bucket is a linked list threaded through one link per neuron, which is
-//! possible because a neuron waits in at most one bucket; the ring then takes 16 KB
-//! plus 4 bytes per neuron and stays in cache.
+//! order. A bucket is a linked list threaded through one link per neuron, because a
+//! neuron waits in at most one bucket. The ring then takes 16 KB plus 4 bytes per
+//! neuron, so it stays in cache.
 //!
 //! Every neuron has its own xoshiro256++ stream derived from (seed, population, neuron),
 //! so a neuron's train does not depend on the size of its group, on other populations or
@@ -177,7 +177,18 @@ impl PoissonGroup {
         }
     }
 
-    /// Appends the neurons that spike at `step` to `spikes`, in increasing order.
+    /// Returns whether some neuron spikes at `step`, the next step to emit.
+    #[inline]
+    pub(crate) fn spikes_at(&self, step: u64) -> bool {
+        self.calendar[step as usize % CALENDAR_LEN] != NONE
+            || self
+                .pending
+                .peek()
+                .is_some_and(|&Reverse((next, _))| next == step)
+    }
+
+    /// Appends the neurons that spike at `step` to `spikes`, in increasing order. Steps
+    /// without spikes may be left out (see [`PoissonGroup::spikes_at`]).
     pub(crate) fn emit(&mut self, step: u64, spikes: &mut Vec<u32>) {
         debug_assert!(step >= self.base, "Poisson steps must be emitted in order");
         self.base = step;
@@ -305,6 +316,14 @@ pub(crate) struct GeneratorState {
 }
 
 impl GeneratorState {
+    /// Returns whether some neuron spikes at `step`, the next step to emit.
+    #[inline]
+    pub(crate) fn spikes_at(&self, step: u64) -> bool {
+        self.events
+            .get(self.cursor)
+            .is_some_and(|&(s, _)| s == step)
+    }
+
     /// Appends the neurons that spike at `step` to `spikes`, in increasing order.
     pub(crate) fn emit(&mut self, step: u64, spikes: &mut Vec<u32>) {
         while let Some(&(s, i)) = self.events.get(self.cursor) {

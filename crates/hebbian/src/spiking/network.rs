@@ -463,9 +463,37 @@ impl Network {
         Ok(())
     }
 
+    /// Returns whether step `n` has no work: see [`Network::step`].
+    fn is_idle(&self, n: u64) -> bool {
+        self.state_monitors.iter().all(|m| n % m.interval != 0)
+            && self.populations.iter().all(|p| match p {
+                Population::Lif(group) => group.is_idle(),
+                Population::Poisson(group) => !group.spikes_at(n),
+                Population::Generator(group) => !group.spikes_at(n),
+            })
+            && self
+                .connections
+                .iter()
+                .all(|c| c.synapses.queue.is_empty_at(n))
+    }
+
     /// Runs one step in the order documented at [`Network`].
     fn step(&mut self) -> Result<()> {
         let n = self.clock.step();
+
+        // A step where no input spikes, nothing arrives, no neuron can cross its threshold
+        // and no state is sampled changes only the clock and the rate counts. It is
+        // skipped, because the lazy leak catches up at the next event.
+        if self.is_idle(n) {
+            for spikes in &mut self.spikes {
+                spikes.clear();
+            }
+            for monitor in &mut self.rate_monitors {
+                monitor.record(n, 0)?;
+            }
+            self.clock.advance();
+            return Ok(());
+        }
 
         // state monitors sample the state at time n·dt
         for monitor in &mut self.state_monitors {

@@ -377,6 +377,14 @@ impl LifGroup {
         }
     }
 
+    /// Returns whether a step without input changes nothing that must be computed now:
+    /// the leak of a current-based group is applied lazily, and only candidates can
+    /// cross the threshold.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        !self.conductance_input && self.candidates.is_empty()
+    }
+
     /// Appends the neurons above threshold (and not refractory) at `step` to `spikes`,
     /// in increasing order.
     pub(crate) fn threshold(&mut self, step: u64, spikes: &mut Vec<u32>) {

@@ -322,6 +322,12 @@ impl DelayQueue {
         }
     }
 
+    /// Returns whether nothing arrives at `step`.
+    #[inline]
+    pub(crate) fn is_empty_at(&self, step: u64) -> bool {
+        self.buckets[(step & self.mask) as usize].is_empty()
+    }
+
     fn bucket_mut(&mut self, step: u64) -> &mut Vec<u32> {
         &mut self.buckets[(step & self.mask) as usize]
     }
