@@ -698,3 +698,91 @@ fn patches_reject_oversized() {
     assert!(message.contains("size"), "{message}");
     assert!(message.contains("6 x 6"), "{message}");
 }
+
+/// Records what the training loop shows the observer.
+#[derive(Default)]
+struct Seen {
+    presentations: Vec<u64>,
+    weights: Vec<Vec<f64>>,
+    inputs: Vec<Vec<f64>>,
+}
+
+impl hebbian::rate::train::Observer for Seen {
+    fn after_update(
+        &mut self,
+        presentations: u64,
+        layer: &Layer,
+        _rule: &dyn RateRule,
+        x: &[f64],
+        _y: &[f64],
+        _eta: f64,
+    ) {
+        self.presentations.push(presentations);
+        self.weights
+            .push(layer.weights.as_slice().unwrap().to_vec());
+        self.inputs.push(x.to_vec());
+    }
+}
+
+/// Plain Hebb on a cycle of inputs, step by step without the training loop: the weights
+/// after each presentation.
+fn hebb_by_hand(inputs: &[Vec<f64>], eta: f64, presentations: usize) -> Vec<Vec<f64>> {
+    let mut layer = Layer::new(array![[0.1, 0.2], [0.0, 0.3]], Activation::Linear);
+    let mut y = vec![0.0; 2];
+    let mut after = Vec::new();
+    for t in 0..presentations {
+        let x = &inputs[t % inputs.len()];
+        layer.forward(x, &mut y);
+        Hebb.update(&mut layer.weights_mut(), x, &y, eta);
+        after.push(layer.weights.as_slice().unwrap().to_vec());
+    }
+    after
+}
+
+#[test]
+fn observer_sees_each_update() {
+    let inputs = vec![vec![1.0, 0.5], vec![-0.5, 1.0], vec![0.2, 0.1]];
+    let mut layer = Layer::new(array![[0.1, 0.2], [0.0, 0.3]], Activation::Linear);
+    let mut stimulus = Cycle::new(inputs.clone()).unwrap();
+    let settings = TrainSettings {
+        presentations: 40,
+        eta: 0.01,
+        ..TrainSettings::default()
+    };
+    let mut seen = Seen::default();
+    train(&mut layer, &mut Hebb, &mut stimulus, &settings, &mut seen).unwrap();
+    assert_eq!(seen.presentations, (1..=40).collect::<Vec<u64>>());
+    assert_eq!(seen.weights, hebb_by_hand(&inputs, 0.01, 40));
+    for (t, x) in seen.inputs.iter().enumerate() {
+        assert_eq!(x, &inputs[t % inputs.len()]);
+    }
+}
+
+#[test]
+fn divergence_names_first_bad_presentation() {
+    // the first presentation whose weights leave a row norm of 50, found by hand
+    let inputs = vec![vec![1.0, 0.5], vec![-0.5, 1.0], vec![0.2, 0.1]];
+    let by_hand = hebb_by_hand(&inputs, 0.5, 200);
+    let first_bad = by_hand
+        .iter()
+        .position(|w| w.chunks(2).any(|row| row[0].hypot(row[1]) > 50.0))
+        .expect("the weights grow past 50") as u64
+        + 1;
+
+    let mut layer = Layer::new(array![[0.1, 0.2], [0.0, 0.3]], Activation::Linear);
+    let mut stimulus = Cycle::new(inputs).unwrap();
+    let settings = TrainSettings {
+        presentations: 200,
+        eta: 0.5,
+        divergence_threshold: 50.0,
+        ..TrainSettings::default()
+    };
+    let mut seen = Seen::default();
+    let err = train(&mut layer, &mut Hebb, &mut stimulus, &settings, &mut seen).unwrap_err();
+    let Error::Diverged { presentation, .. } = err else {
+        panic!("expected divergence, got {err}");
+    };
+    assert_eq!(presentation, first_bad);
+    // the observer saw every presentation before it, and not that one
+    assert_eq!(seen.presentations, (1..first_bad).collect::<Vec<u64>>());
+}

@@ -59,6 +59,11 @@ pub fn build(experiment: &RateExperiment, location: &DataLocation<'_>) -> Result
                 rng::stream(seed, streams::STIMULUS),
             )?;
             let clean = (bars.clean_bars().to_vec(), bars.angles().to_vec());
+            // With `prefetch`, the bars are drawn on a second thread; the inputs are the
+            // same either way. Without the key, a machine with two or more CPUs uses it.
+            let prefetch = s.prefetch.unwrap_or_else(|| {
+                std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() >= 2)
+            });
             let info = json!({
                 "kind": "oriented-bars",
                 "size": size,
@@ -66,10 +71,9 @@ pub fn build(experiment: &RateExperiment, location: &DataLocation<'_>) -> Result
                 "angles_rad": bars.angles(),
                 "angle_spacing": match spacing { AngleSpacing::HalfOpen => "half-open", AngleSpacing::Tutorial => "tutorial" },
                 "noise_std": noise,
+                "prefetch": prefetch,
             });
-            // With `prefetch`, the bars are drawn on a second thread; the inputs are the
-            // same either way.
-            let stimulus: Box<dyn Stimulus> = if s.prefetch.unwrap_or(false) {
+            let stimulus: Box<dyn Stimulus> = if prefetch {
                 Box::new(Prefetch::new(bars, PREFETCH_BLOCK, PREFETCH_DEPTH))
             } else {
                 Box::new(bars)

@@ -152,12 +152,13 @@ impl Layer {
 
     /// Computes `y = f(W x)` into `y`.
     pub fn forward(&self, x: &[f64], y: &mut [f64]) {
-        self.forward_with_input_norm(x, y);
+        self.forward_with_norms(x, y);
     }
 
-    /// [`Layer::forward`], also returning `x · x` (equal to `dot(x, x)` bit for bit),
-    /// computed in the same pass over `x`.
-    pub fn forward_with_input_norm(&self, x: &[f64], y: &mut [f64]) -> f64 {
+    /// [`Layer::forward`], also returning `x · x` (equal to `dot(x, x)` bit for bit) and
+    /// the sum of the squared weights (in an order that depends on the CPU, for
+    /// comparison with a bound only), both computed in the same pass.
+    pub fn forward_with_norms(&self, x: &[f64], y: &mut [f64]) -> (f64, f64) {
         let n_pre = self.n_pre();
         let w = self
             .weights
@@ -167,23 +168,27 @@ impl Layer {
             Activation::Linear => u,
             Activation::Relu => u.max(0.0),
         };
-        let mut norm_sq = None;
+        let mut input_sq = None;
+        let mut weights_sq = 0.0;
         let mut groups = y.chunks_exact_mut(4);
         let mut i = 0;
         for y4 in &mut groups {
             let row = |k: usize| &w[(i + k) * n_pre..(i + k + 1) * n_pre];
-            let (u, x_sq) = dot4_and_norm([row(0), row(1), row(2), row(3)], x);
-            norm_sq = Some(x_sq);
+            let (u, x_sq, rows_sq) = dot4_and_norm([row(0), row(1), row(2), row(3)], x);
+            input_sq = Some(x_sq);
+            weights_sq += rows_sq;
             for (y_i, u) in y4.iter_mut().zip(u) {
                 *y_i = activate(u);
             }
             i += 4;
         }
         for y_i in groups.into_remainder() {
-            *y_i = activate(dot(&w[i * n_pre..(i + 1) * n_pre], x));
+            let row = &w[i * n_pre..(i + 1) * n_pre];
+            *y_i = activate(dot(row, x));
+            weights_sq += sum_of_squares(row);
             i += 1;
         }
-        norm_sq.unwrap_or_else(|| dot(x, x))
+        (input_sq.unwrap_or_else(|| dot(x, x)), weights_sq)
     }
 
     /// Mutable row-major view of the weights, as rules expect it.
@@ -310,16 +315,19 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// The dot products of four rows with the same `x`, and `x · x`, each added in the
 /// order [`dot`] uses, so each equals the matching `dot` bit for bit on every CPU.
 /// `x` is read once for all five, in the widest vectors the CPU has (chosen at run time
-/// by `pulp`): the sixteen partial sums of `dot` sit in two, four or sixteen registers,
-/// which changes how fast they are added but not what is added to what.
-pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64) {
+/// by `pulp`). The sixteen partial sums of `dot` sit in two, four or sixteen registers.
+/// That changes how fast they are added, not what is added to what.
+///
+/// It also returns the sum of the squares of the four rows, added in an order that
+/// depends on the CPU (for comparison with a bound only).
+pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64, f64) {
     struct Dot4<'a> {
         rows: [&'a [f64]; 4],
         x: &'a [f64],
     }
 
     impl pulp::WithSimd for Dot4<'_> {
-        type Output = ([f64; 4], f64);
+        type Output = ([f64; 4], f64, f64);
 
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, simd: S) -> Self::Output {
@@ -329,23 +337,35 @@ pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64) {
             let full = n - n % LANES;
             if width == 0 || LANES % width != 0 {
                 let dots = self.rows.map(|row| dot(row, self.x));
-                return (dots, dot(self.x, self.x));
+                let rows_sq = self.rows.iter().map(|row| dot(row, row)).sum();
+                return (dots, dot(self.x, self.x), rows_sq);
             }
             let per_chunk = LANES / width;
             let (x_head, _) = S::as_simd_f64s(&self.x[..full]);
             let heads = self.rows.map(|row| S::as_simd_f64s(&row[..full]).0);
-            // acc[r][v] holds lanes v·width .. (v + 1)·width of row r's sixteen partial
-            // sums; r = 4 is x · x
+            // acc[r][v] contains lanes v·width .. (v + 1)·width of row r's sixteen
+            // partial sums, and r = 4 is x · x
             let zero = simd.splat_f64s(0.0);
             let mut acc = [[zero; LANES]; 5];
+            // squares of the weights, one set of sums per row
+            let mut squares = [[zero; LANES]; 4];
             for (c, xs) in x_head.chunks_exact(per_chunk).enumerate() {
                 for (v, &xv) in xs.iter().enumerate() {
                     for r in 0..4 {
                         let wv = heads[r][c * per_chunk + v];
                         acc[r][v] = simd.add_f64s(acc[r][v], simd.mul_f64s(wv, xv));
+                        squares[r][v] = simd.add_f64s(squares[r][v], simd.mul_f64s(wv, wv));
                     }
                     acc[4][v] = simd.add_f64s(acc[4][v], simd.mul_f64s(xv, xv));
                 }
+            }
+            let mut rows_sq = 0.0;
+            for (r, sums) in squares.iter().enumerate() {
+                let total = sums[..per_chunk]
+                    .iter()
+                    .fold(zero, |a, &b| simd.add_f64s(a, b));
+                rows_sq += simd.reduce_sum_f64s(total)
+                    + self.rows[r][full..].iter().map(|w| w * w).sum::<f64>();
             }
             let tails: [&[f64]; 5] = [
                 &self.rows[0][full..],
@@ -366,14 +386,14 @@ pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64) {
                     .sum();
                 out[r] = reduce_lanes(lanes) + tail;
             }
-            ([out[0], out[1], out[2], out[3]], out[4])
+            ([out[0], out[1], out[2], out[3]], out[4], rows_sq)
         }
     }
 
     pulp::Arch::new().dispatch(Dot4 { rows, x })
 }
 
-/// The pairwise reduction of [`dot`]'s sixteen partial sums.
+/// Adds [`dot`]'s sixteen partial sums pairwise.
 #[inline(always)]
 fn reduce_lanes(mut acc: [f64; 16]) -> f64 {
     let mut width = 16;
@@ -440,7 +460,9 @@ mod tests {
         for n in [0, 1, 7, 15, 16, 17, 31, 32, 100, 784, 1001] {
             let x = random_vec(&mut rng, n);
             let rows: Vec<Vec<f64>> = (0..4).map(|_| random_vec(&mut rng, n)).collect();
-            let (dots, norm) = dot4_and_norm([&rows[0], &rows[1], &rows[2], &rows[3]], &x);
+            let (dots, norm, rows_sq) = dot4_and_norm([&rows[0], &rows[1], &rows[2], &rows[3]], &x);
+            let exact: f64 = rows.iter().map(|r| dot(r, r)).sum();
+            assert!((rows_sq - exact).abs() <= 1e-12 * exact.max(1.0), "n = {n}");
             for (row, d) in rows.iter().zip(dots) {
                 assert_eq!(d.to_bits(), dot(row, &x).to_bits(), "n = {n}");
             }
@@ -460,7 +482,9 @@ mod tests {
                 Activation::Linear,
             );
             let mut y = vec![0.0; n_post];
-            let norm = layer.forward_with_input_norm(&x, &mut y);
+            let (norm, weights_sq) = layer.forward_with_norms(&x, &mut y);
+            let exact = dot(&w, &w);
+            assert!((weights_sq - exact).abs() <= 1e-12 * exact.max(1.0));
             for (i, y_i) in y.iter().enumerate() {
                 let expected = dot(&w[i * n_pre..(i + 1) * n_pre], &x);
                 assert_eq!(

@@ -167,6 +167,9 @@ pub fn train(
     // Only rules with a threshold need it checked; asking the others costs a call per
     // presentation.
     let has_theta = rule.theta().is_some();
+    if settings.batch_size == 1 {
+        return train_online(layer, rule, stimulus, settings, observer, has_theta);
+    }
     let batch = settings.batch_size;
     let mut xs = vec![0.0; batch * n_pre];
     let mut ys = vec![0.0; batch * n_post];
@@ -184,7 +187,7 @@ pub fn train(
         for b in 0..this_batch {
             let x = &mut xs[b * n_pre..(b + 1) * n_pre];
             stimulus.next_into(x);
-            let norm_sq = layer.forward_with_input_norm(x, &mut ys[b * n_post..(b + 1) * n_post]);
+            let (norm_sq, _) = layer.forward_with_norms(x, &mut ys[b * n_post..(b + 1) * n_post]);
             max_input_norm_sq = max_input_norm_sq.max(norm_sq);
             sum_input_norm_sq += norm_sq;
         }
@@ -215,6 +218,7 @@ pub fn train(
             eta,
             max_input_norm_sq,
             has_theta,
+            None,
         )?;
 
         let last = this_batch - 1;
@@ -235,6 +239,87 @@ pub fn train(
     })
 }
 
+/// [`train`] with one presentation per update. The divergence check needs the sum of
+/// the squared weights, and the next forward pass reads the weights anyway, so it
+/// computes that sum. Presentation `n` is therefore checked, and shown to the observer,
+/// after the input of presentation `n + 1` has gone through the forward pass. The
+/// weights, the checks and the calls to the observer are the same as with a check right
+/// after each update.
+fn train_online(
+    layer: &mut Layer,
+    rule: &mut dyn RateRule,
+    stimulus: &mut dyn Stimulus,
+    settings: &TrainSettings,
+    observer: &mut dyn Observer,
+    has_theta: bool,
+) -> Result<TrainReport> {
+    let (n_pre, n_post) = (layer.n_pre(), layer.n_post());
+    let (mut x, mut y) = (vec![0.0; n_pre], vec![0.0; n_post]);
+    let (mut x_last, mut y_last) = (vec![0.0; n_pre], vec![0.0; n_post]);
+    let mut eta_last = 0.0;
+    let mut max_input_norm_sq: f64 = 0.0;
+    let mut sum_input_norm_sq = 0.0;
+    let mut done = 0u64;
+
+    while done < settings.presentations {
+        let eta = settings
+            .eta_schedule
+            .eta(settings.eta, done, settings.presentations);
+        stimulus.next_into(&mut x);
+        let (norm_sq, weights_sq) = layer.forward_with_norms(&x, &mut y);
+
+        // the weights after presentation `done`, which this forward pass has just read
+        if done > 0 {
+            check_divergence(
+                layer,
+                rule,
+                settings,
+                done,
+                eta_last,
+                max_input_norm_sq,
+                has_theta,
+                Some(weights_sq),
+            )?;
+            observer.after_update(done, layer, rule, &x_last, &y_last, eta_last);
+        }
+        max_input_norm_sq = max_input_norm_sq.max(norm_sq);
+        sum_input_norm_sq += norm_sq;
+
+        let mut w = layer.weights_mut();
+        rule.update(&mut w, &x, &y, eta);
+        done += 1;
+        if let Err((row, sum)) = settings.normalization.apply(&mut w) {
+            return Err(Normalization::sum_error(done, row, sum));
+        }
+        std::mem::swap(&mut x, &mut x_last);
+        std::mem::swap(&mut y, &mut y_last);
+        eta_last = eta;
+    }
+    if done > 0 {
+        check_divergence(
+            layer,
+            rule,
+            settings,
+            done,
+            eta_last,
+            max_input_norm_sq,
+            has_theta,
+            None,
+        )?;
+        observer.after_update(done, layer, rule, &x_last, &y_last, eta_last);
+    }
+
+    Ok(TrainReport {
+        presentations: done,
+        max_input_norm_sq,
+        mean_input_norm_sq: sum_input_norm_sq / done.max(1) as f64,
+    })
+}
+
+/// Stops training when a weight or threshold is not finite or a row's norm exceeds the
+/// divergence threshold. `weights_sq`, the sum of the squared weights, is computed here
+/// when the caller has not already.
+#[allow(clippy::too_many_arguments)]
 fn check_divergence(
     layer: &Layer,
     rule: &dyn RateRule,
@@ -243,11 +328,12 @@ fn check_divergence(
     eta: f64,
     max_input_norm_sq: f64,
     has_theta: bool,
+    weights_sq: Option<f64>,
 ) -> Result<()> {
     let threshold = settings.divergence_threshold;
     let w = layer.weights.as_slice().expect("standard layout");
     // compared with the threshold only: a vectorised sum in any order is enough
-    let total_sq = super::sum_of_squares(w);
+    let total_sq = weights_sq.unwrap_or_else(|| super::sum_of_squares(w));
     let theta_ok = !has_theta
         || rule
             .theta()
