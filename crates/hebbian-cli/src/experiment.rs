@@ -146,6 +146,7 @@ pub fn parse(
     for assignment in overrides {
         apply_override(&mut table, assignment)?;
     }
+    drop_replaced_alternatives(&mut table, overrides);
 
     if seed.is_some() && !table.contains_key("seed") {
         // A placeholder for the schema; the seed from the command line replaces it below.
@@ -250,8 +251,64 @@ fn deserialize<T: DeserializeOwned>(
             Some((head, last)) if last.starts_with("in `") => head.to_string(),
             _ => detail,
         };
-        input_error(format!("invalid {origin}{hint}: key `{path}`: {detail}"))
+        input_error(format!(
+            "invalid {origin}{hint}: key `{path}`: {}",
+            plain_type_names(&detail)
+        ))
     })
+}
+
+/// Replaces the Rust type names in a deserializer message ("expected u64") by words.
+fn plain_type_names(detail: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("expected usize", "expected a whole number >= 0"),
+        ("expected u64", "expected a whole number >= 0"),
+        ("expected u32", "expected a whole number >= 0"),
+        ("expected u16", "expected a whole number >= 0"),
+        ("expected u8", "expected a whole number >= 0"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+    ];
+    let mut text = detail.to_string();
+    for (rust, plain) in NAMES {
+        text = text.replace(rust, plain);
+    }
+    text
+}
+
+/// Keys of which an experiment gives one or the other, never both.
+const ALTERNATIVES: &[(&str, &str)] = &[("training.presentations", "training.epochs")];
+
+/// Removes the file's value of a key when `--set` gives its alternative (see
+/// [`ALTERNATIVES`]), so that `--set training.presentations=N` works on an experiment
+/// whose file sets `training.epochs`. Setting both with `--set` is still an error.
+fn drop_replaced_alternatives(table: &mut toml::Table, overrides: &[String]) {
+    let set: Vec<&str> = overrides
+        .iter()
+        .filter_map(|a| a.split_once('=').map(|(key, _)| key.trim()))
+        .collect();
+    for &(a, b) in ALTERNATIVES {
+        for (given, other) in [(a, b), (b, a)] {
+            if set.contains(&given) && !set.contains(&other) {
+                remove_key(table, other);
+            }
+        }
+    }
+}
+
+/// Removes the dotted `key` from `table` if it is there.
+fn remove_key(table: &mut toml::Table, key: &str) {
+    let parts: Vec<&str> = key.split('.').collect();
+    let mut current = table;
+    for part in &parts[..parts.len() - 1] {
+        match current.get_mut(*part) {
+            Some(toml::Value::Table(t)) => current = t,
+            _ => return,
+        }
+    }
+    current.remove(parts[parts.len() - 1]);
 }
 
 /// Applies one `key.path=value` assignment. The value is read as a TOML value when it
@@ -295,6 +352,33 @@ pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_replaces_alternative_key() {
+        let file = "[training]\nepochs = 1\neta = 0.1\n";
+        let mut table: toml::Table = toml::from_str(file).unwrap();
+        let overrides = vec!["training.presentations=500".to_string()];
+        apply_override(&mut table, &overrides[0]).unwrap();
+        drop_replaced_alternatives(&mut table, &overrides);
+        let training = table["training"].as_table().unwrap();
+        assert_eq!(training["presentations"].as_integer(), Some(500));
+        assert!(!training.contains_key("epochs"));
+        assert_eq!(training["eta"].as_float(), Some(0.1));
+
+        // both given with --set: both stay, and validation rejects the pair
+        let mut table: toml::Table = toml::from_str(file).unwrap();
+        let overrides = vec![
+            "training.presentations=500".to_string(),
+            "training.epochs=2".to_string(),
+        ];
+        for o in &overrides {
+            apply_override(&mut table, o).unwrap();
+        }
+        drop_replaced_alternatives(&mut table, &overrides);
+        let training = table["training"].as_table().unwrap();
+        assert!(training.contains_key("epochs"));
+        assert!(training.contains_key("presentations"));
+    }
 
     #[test]
     fn override_nested_and_typed() {

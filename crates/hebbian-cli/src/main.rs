@@ -145,6 +145,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         } => {
             let (source, text) = experiment::locate(&experiment)?;
             let parsed = experiment::parse(&source, &text, &set, seed)?;
+            if let Some(out) = &out {
+                check_out_dir(out)?;
+            }
             let data_dir = data.or_else(|| std::env::var_os("HEBBIAN_DATA").map(PathBuf::from));
             let options = RunOptions {
                 out_dir: out,
@@ -187,6 +190,24 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
         }
     }
+}
+
+/// Creates the output folder before the run, so that a path that cannot be a folder
+/// is rejected at once rather than after a long computation.
+fn check_out_dir(out: &std::path::Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(experiment::input_error(format!(
+            "--out {} is an existing file, not a folder; give a folder path (it is created if \
+             missing)",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(|e| {
+        experiment::input_error(format!(
+            "--out {}: the folder cannot be created ({e}); give a folder path you can write to",
+            out.display()
+        ))
+    })
 }
 
 /// Prints the error chain and picks the exit status: 2 for bad input (experiment,

@@ -171,6 +171,16 @@ fn bcm_selectivity_reports_selective_outputs() {
         .success();
     let s = summary(dir.path());
     assert!(dir.path().join("theta.png").is_file());
+
+    // θ is recorded from presentation 0, where it is θ_init = 1
+    let file = std::fs::File::open(dir.path().join("trajectories.npz")).unwrap();
+    let mut npz = ndarray_npy::NpzReader::new(file).unwrap();
+    let theta: Array2<f64> = npz.by_name("theta").unwrap();
+    let presentation: ndarray::Array1<f64> = npz.by_name("presentation").unwrap();
+    assert_eq!(theta.nrows(), presentation.len());
+    assert!(theta.iter().all(|t| t.is_finite()));
+    assert!(theta.row(0).iter().all(|&t| t == 1.0), "{:?}", theta.row(0));
+
     for unit in s["metrics"]["selectivity"].as_array().unwrap() {
         // 1 − mean/max ≥ 0.8 means the other seven bars get little response.
         assert!(unit["selectivity"].as_f64().unwrap() > 0.8, "{unit}");
@@ -485,4 +495,19 @@ fn mini_batches_run() {
     let s = run_file(&text);
     assert_eq!(s["presentations"], 200);
     assert_eq!(s["parameters"]["training"]["batch_size"], 16);
+}
+
+#[test]
+fn out_file_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    hebbian()
+        .args(["run", "oriented-bars", "-q", "--out"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is an existing file, not a folder",
+        ));
 }

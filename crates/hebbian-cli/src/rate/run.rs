@@ -72,7 +72,7 @@ pub fn run(experiment: &RateExperiment, source: &Source, options: &RunOptions) -
     let settings = train_settings(experiment, built.dataset.as_ref().map(|d| d.len()));
 
     // Train.
-    let mut recorder = Recorder::new(&layer, &settings, experiment, options.quiet);
+    let mut recorder = Recorder::new(&layer, rule.theta(), &settings, experiment, options.quiet);
     let train_start = Instant::now();
     let result = train(
         &mut layer,
@@ -260,6 +260,7 @@ struct Recorder {
 impl Recorder {
     fn new(
         layer: &Layer,
+        theta: Option<&[f64]>,
         settings: &TrainSettings,
         experiment: &RateExperiment,
         quiet: bool,
@@ -283,7 +284,7 @@ impl Recorder {
             observed: 0,
             progress: Progress::new(total, quiet, "presentations"),
         };
-        recorder.push_trajectory(0, layer, None, settings.eta);
+        recorder.push_trajectory(0, layer, theta, settings.eta);
         recorder
     }
 
@@ -379,6 +380,17 @@ fn evaluate(
     let mut json = json!({ "weight_norms": norms });
     let mut lines = Vec::new();
 
+    // From all-zero weights every output is 0, and every rule's change is then 0 too.
+    let zero_start = recorder.snapshots[0].iter().all(|&w| w == 0.0);
+    if zero_start {
+        warnings.push(
+            "all initial weights were 0 (layer.init kind = \"zeros\"): every output is then 0, and no \
+             rate rule moves weights away from 0 while the outputs are 0, so nothing was learned; use \
+             layer.init kind = \"uniform\" or \"normal\""
+                .to_string(),
+        );
+    }
+
     // Outputs that never responded (rectified units with w·x < 0 for every input).
     if experiment.layer.activation == Activation::Relu {
         let silent: Vec<usize> = (0..n_post)
@@ -390,7 +402,7 @@ fn evaluate(
             .map(|&c| c as f64 / recorder.observed.max(1) as f64)
             .collect();
         json["fraction_active"] = json!(fraction);
-        if !silent.is_empty() {
+        if !zero_start && !silent.is_empty() {
             warnings.push(format!(
                 "outputs {:?} never had a positive response, so their weights never changed: \
                  with ReLU outputs a unit whose w.x is negative for every input never learns; \
@@ -460,9 +472,10 @@ fn evaluate(
         ));
         if kind == RuleKind::Oja {
             warnings.push(format!(
-                "Oja's rule trains each of the {n_post} outputs on its own, so they all converge to the same \
-                 first principal component (mean |cos| between outputs = {mean:.3}); use rule.kind = \"sanger\" \
-                 or \"oja-subspace\" for distinct components"
+                "Oja's rule trains each of the {n_post} outputs on its own, so those that learn end up \
+                 with the same first principal component when trained long enough (mean |cos| between \
+                 outputs here: {mean:.3}); use rule.kind = \"sanger\" or \"oja-subspace\" for \
+                 distinct components"
             ));
         }
     }
@@ -551,11 +564,8 @@ fn write_arrays(
         ("eta", Array1::from(recorder.eta.clone()).into_dyn()),
         ("weight_norm", to_matrix(&recorder.norms)),
     ];
-    if !recorder.theta.is_empty() && recorder.theta.len() == recorder.presentations.len() - 1 {
-        // θ is not recorded at presentation 0 (the rule has not run yet); pad with NaN.
-        let mut rows = vec![vec![f64::NAN; n_post]];
-        rows.extend(recorder.theta.iter().cloned());
-        arrays.push(("theta", to_matrix(&rows)));
+    if !recorder.theta.is_empty() && recorder.theta.len() == recorder.presentations.len() {
+        arrays.push(("theta", to_matrix(&recorder.theta)));
     }
     run_dir.npz("trajectories.npz", &arrays)?;
 
