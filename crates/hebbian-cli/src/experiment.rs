@@ -147,6 +147,12 @@ pub fn parse(
         apply_override(&mut table, assignment)?;
     }
     drop_replaced_alternatives(&mut table, overrides);
+    // validation errors name the --set options too, since they may come from one
+    let checked = if overrides.is_empty() {
+        origin.clone()
+    } else {
+        format!("{origin} (after --set {})", overrides.join(", --set "))
+    };
 
     if seed.is_some() && !table.contains_key("seed") {
         // A placeholder for the schema; the seed from the command line replaces it below.
@@ -171,7 +177,7 @@ pub fn parse(
             }
             experiment
                 .validate()
-                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+                .map_err(|e| input_error(format!("invalid {checked}: {e}")))?;
             Ok(Experiment::Rate(Box::new(experiment)))
         }
         "spiking" => {
@@ -181,7 +187,7 @@ pub fn parse(
             }
             experiment
                 .validate()
-                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+                .map_err(|e| input_error(format!("invalid {checked}: {e}")))?;
             Ok(Experiment::Spiking(Box::new(experiment)))
         }
         "stdp-window" => {
@@ -191,7 +197,7 @@ pub fn parse(
             }
             experiment
                 .validate()
-                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+                .map_err(|e| input_error(format!("invalid {checked}: {e}")))?;
             Ok(Experiment::Window(Box::new(experiment)))
         }
         "hopfield" => {
@@ -201,7 +207,7 @@ pub fn parse(
             }
             experiment
                 .validate()
-                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+                .map_err(|e| input_error(format!("invalid {checked}: {e}")))?;
             Ok(Experiment::Hopfield(Box::new(experiment)))
         }
         "competitive" => {
@@ -211,7 +217,7 @@ pub fn parse(
             }
             experiment
                 .validate()
-                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+                .map_err(|e| input_error(format!("invalid {checked}: {e}")))?;
             Ok(Experiment::Competitive(Box::new(experiment)))
         }
         "diehl-cook" => {
@@ -221,7 +227,7 @@ pub fn parse(
             }
             experiment
                 .validate()
-                .map_err(|e| input_error(format!("invalid {origin}: {e}")))?;
+                .map_err(|e| input_error(format!("invalid {checked}: {e}")))?;
             Ok(Experiment::DiehlCook(Box::new(experiment)))
         }
         other => Err(input_error(format!(
