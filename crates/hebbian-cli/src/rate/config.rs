@@ -183,9 +183,9 @@ pub struct StimulusConfig {
     pub angles: Option<AngleSpacing>,
     /// Bars: standard deviation of the additive Gaussian noise.
     pub noise_std: Option<f64>,
-    /// Bars: draw the inputs on a second thread (default: true when the machine has two
-    /// or more CPUs). Same inputs, less wall time when a second core is free, a little
-    /// more when it is busy.
+    /// Bars: draw the inputs on a second thread (default: true for runs of 50 000
+    /// presentations or more on a machine with two or more CPUs). Same inputs, less wall
+    /// time when a second core is free, more when it is busy or the run is short.
     pub prefetch: Option<bool>,
     /// IDX: image file, relative to the data folder unless absolute.
     pub images: Option<String>,

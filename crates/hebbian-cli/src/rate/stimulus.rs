@@ -21,6 +21,8 @@ use crate::experiment::input_error;
 /// Inputs per block, and blocks kept ready, when bars are drawn on a second thread.
 const PREFETCH_BLOCK: usize = 256;
 const PREFETCH_DEPTH: usize = 4;
+/// Fewest presentations for which the bars are drawn on a second thread by default.
+const PREFETCH_MIN_PRESENTATIONS: u64 = 50_000;
 
 /// Stream of the samples that estimate a generated stimulus's mean for centering.
 const CENTERING_STREAM: u64 = 6;
@@ -60,9 +62,12 @@ pub fn build(experiment: &RateExperiment, location: &DataLocation<'_>) -> Result
             )?;
             let clean = (bars.clean_bars().to_vec(), bars.angles().to_vec());
             // With `prefetch`, the bars are drawn on a second thread; the inputs are the
-            // same either way. Without the key, a machine with two or more CPUs uses it.
+            // same either way. Without the key, a run of at least PREFETCH_MIN_PRESENTATIONS
+            // on a machine with two or more CPUs uses it: in shorter runs, starting the
+            // thread and handing over the first blocks cost more than the thread saves.
             let prefetch = s.prefetch.unwrap_or_else(|| {
-                std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() >= 2)
+                experiment.training.presentations.unwrap_or(0) >= PREFETCH_MIN_PRESENTATIONS
+                    && std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() >= 2)
             });
             let info = json!({
                 "kind": "oriented-bars",
