@@ -149,6 +149,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 check_out_dir(out)?;
             }
             let data_dir = data.or_else(|| std::env::var_os("HEBBIAN_DATA").map(PathBuf::from));
+            if let Some(dir) = &data_dir
+                && dir.is_file()
+            {
+                return Err(experiment::input_error(format!(
+                    "--data {} is a file; give the folder that contains the data set's files \
+                     (for MNIST, the folder with train-images-idx3-ubyte.gz)",
+                    dir.display()
+                )));
+            }
             let options = RunOptions {
                 out_dir: out,
                 data_dir,

@@ -511,3 +511,18 @@ fn out_file_is_rejected() {
             "is an existing file, not a folder",
         ));
 }
+
+#[test]
+fn data_file_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("train-images-idx3-ubyte.gz");
+    std::fs::write(&file, "x").unwrap();
+    hebbian()
+        .args(["run", "mnist-pca", "-q", "--data"])
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a file; give the folder"));
+}
