@@ -149,8 +149,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 check_out_dir(out)?;
             }
             let data_dir = data.or_else(|| std::env::var_os("HEBBIAN_DATA").map(PathBuf::from));
+            // stdp-window reads one CSV file; every other experiment reads a folder
             if let Some(dir) = &data_dir
                 && dir.is_file()
+                && !matches!(parsed, Experiment::Window(_))
             {
                 return Err(experiment::input_error(format!(
                     "--data {} is a file; give the folder that contains the data set's files \
