@@ -18,9 +18,11 @@ use super::config::{RateExperiment, StimulusKind};
 use crate::data::DataLocation;
 use crate::experiment::input_error;
 
-/// Inputs per block, and blocks kept ready, when bars are drawn on a second thread.
-const PREFETCH_BLOCK: usize = 256;
-const PREFETCH_DEPTH: usize = 4;
+/// Size of a block of inputs handed from the second thread, when bars are drawn on one,
+/// and blocks kept ready. Large blocks make the hand-overs rare, which matters when the
+/// two threads have to share a CPU; 2 MiB keeps a block within a typical L2 or L3 cache.
+const PREFETCH_BLOCK_BYTES: usize = 2 << 20;
+const PREFETCH_DEPTH: usize = 2;
 /// Fewest presentations for which the bars are drawn on a second thread by default.
 const PREFETCH_MIN_PRESENTATIONS: u64 = 50_000;
 
@@ -79,7 +81,8 @@ pub fn build(experiment: &RateExperiment, location: &DataLocation<'_>) -> Result
                 "prefetch": prefetch,
             });
             let stimulus: Box<dyn Stimulus> = if prefetch {
-                Box::new(Prefetch::new(bars, PREFETCH_BLOCK, PREFETCH_DEPTH))
+                let block = (PREFETCH_BLOCK_BYTES / (8 * size * size)).clamp(16, 2048);
+                Box::new(Prefetch::new(bars, block, PREFETCH_DEPTH))
             } else {
                 Box::new(bars)
             };
