@@ -146,7 +146,7 @@ def main():
     np.random.seed(1)
     numpy_per = median([tutorial_loop(5000) / 5000 for _ in range(args.repeats)])
     # The default draws the bars on a second thread for runs of 50 000 presentations or
-    # more when the machine has two or more CPUs; the last two rows fix that choice.
+    # more when the machine has two or more CPUs. The last two rows fix that choice.
     variants = [
         ("oriented-bars (Oja, 4x100, 5000 presentations)", []),
         ("  same, 200000 presentations (steady state)", ["--set", "training.presentations=200000"]),

@@ -724,8 +724,8 @@ impl hebbian::rate::train::Observer for Seen {
     }
 }
 
-/// Plain Hebb on a cycle of inputs, step by step without the training loop: the weights
-/// after each presentation.
+/// Returns the weights after each presentation of plain Hebb on a cycle of inputs,
+/// computed step by step without the training loop.
 fn hebb_by_hand(inputs: &[Vec<f64>], eta: f64, presentations: usize) -> Vec<Vec<f64>> {
     let mut layer = Layer::new(array![[0.1, 0.2], [0.0, 0.3]], Activation::Linear);
     let mut y = vec![0.0; 2];

@@ -23,7 +23,8 @@ use crate::experiment::input_error;
 /// two threads have to share a CPU; 2 MiB keeps a block within a typical L2 or L3 cache.
 const PREFETCH_BLOCK_BYTES: usize = 2 << 20;
 const PREFETCH_DEPTH: usize = 2;
-/// Fewest presentations for which the bars are drawn on a second thread by default.
+/// Minimum number of presentations for which the bars are drawn on a second thread by
+/// default.
 const PREFETCH_MIN_PRESENTATIONS: u64 = 50_000;
 
 /// Stream of the samples that estimate a generated stimulus's mean for centering.

@@ -312,7 +312,7 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     reduce_lanes(acc) + tail
 }
 
-/// The dot products of four rows with the same `x`, and `x · x`, each added in the
+/// Returns the dot products of four rows with the same `x`, and `x · x`, each added in the
 /// order [`dot`] uses, so each equals the matching `dot` bit for bit on every CPU.
 /// `x` is read once for all five, in the widest vectors the CPU has (chosen at run time
 /// by `pulp`). The sixteen partial sums of `dot` sit in two, four or sixteen registers.
@@ -340,6 +340,7 @@ pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64, f64
                 let rows_sq = self.rows.iter().map(|row| dot(row, row)).sum();
                 return (dots, dot(self.x, self.x), rows_sq);
             }
+
             let per_chunk = LANES / width;
             let (x_head, _) = S::as_simd_f64s(&self.x[..full]);
             let heads = self.rows.map(|row| S::as_simd_f64s(&row[..full]).0);
@@ -359,6 +360,7 @@ pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64, f64
                     acc[4][v] = simd.add_f64s(acc[4][v], simd.mul_f64s(xv, xv));
                 }
             }
+
             let mut rows_sq = 0.0;
             for (r, sums) in squares.iter().enumerate() {
                 let total = sums[..per_chunk]
@@ -367,6 +369,7 @@ pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64, f64
                 rows_sq += simd.reduce_sum_f64s(total)
                     + self.rows[r][full..].iter().map(|w| w * w).sum::<f64>();
             }
+
             let tails: [&[f64]; 5] = [
                 &self.rows[0][full..],
                 &self.rows[1][full..],

@@ -239,7 +239,7 @@ pub fn train(
     })
 }
 
-/// [`train`] with one presentation per update. The divergence check needs the sum of
+/// Runs [`train`] with one presentation per update. The divergence check needs the sum of
 /// the squared weights, and the next forward pass reads the weights anyway, so it
 /// computes that sum. Presentation `n` is therefore checked, and shown to the observer,
 /// after the input of presentation `n + 1` has gone through the forward pass. The

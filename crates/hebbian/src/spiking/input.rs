@@ -72,7 +72,7 @@ const NONE: u32 = u32::MAX;
 pub struct PoissonGroup {
     rates: Vec<f64>,
     /// `1/λ = −1/ln(1 − rate·dt)` per neuron, the mean of the exponential variable whose
-    /// floor is the number of silent steps; `0` marks a silent neuron.
+    /// floor is the number of silent steps. `0` marks a silent neuron.
     inv_lambda: Vec<f64>,
     rngs: Vec<Rng>,
     /// Bucket `s mod CALENDAR_LEN` holds the neurons due at step `s`, for steps

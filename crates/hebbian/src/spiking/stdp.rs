@@ -9,9 +9,11 @@
 //! they carry the same presynaptic trace. Likewise, all synapses onto one neuron carry
 //! the same postsynaptic trace. The group then keeps one presynaptic trace per presynaptic
 //! neuron and one postsynaptic trace per postsynaptic neuron, each updated once per
-//! spike instead of once per synapse. The values are the same traces as above; only the
+//! spike instead of once per synapse. The values are the same traces as above. Only the
 //! rounding differs, because a trace is decayed in one step from its last spike rather
-//! than in pieces between the events of each synapse. Traces are dimensionless (a spike adds 1, or sets the trace to 1 for
+//! than in pieces between the events of each synapse.
+//!
+//! Traces are dimensionless (a spike adds 1, or sets the trace to 1 for
 //! nearest-neighbour schemes); the amplitudes multiply them in the weight update.
 //!
 //! # Pair rule ([`PairStdp`])
@@ -381,6 +383,8 @@ impl Decay {
 /// that spike.
 #[derive(Debug, Clone)]
 struct SharedTraces {
+    /// The rule, a pair rule with all-to-all pairing.
+    rule: PairStdp,
     /// Presynaptic and postsynaptic neuron of each synapse.
     pre_of: Vec<u32>,
     post_of: Vec<u32>,
@@ -390,6 +394,20 @@ struct SharedTraces {
     /// `x_post` of each postsynaptic neuron at `last_post`.
     x_post: Vec<f64>,
     last_post: Vec<u64>,
+}
+
+impl SharedTraces {
+    /// Returns the presynaptic trace of neuron `i` at `step`.
+    #[inline(always)]
+    fn pre_at(&self, decay: &Decay, i: usize, step: u64) -> f64 {
+        decayed(decay, self.x_pre[i], step - self.last_pre[i])
+    }
+
+    /// Returns the postsynaptic trace of neuron `j` at `step`.
+    #[inline(always)]
+    fn post_at(&self, decay: &Decay, j: usize, step: u64) -> f64 {
+        decayed(decay, self.x_post[j], step - self.last_post[j])
+    }
 }
 
 /// Per-synapse plasticity state: the rule and each synapse's traces.
@@ -457,6 +475,7 @@ impl Plasticity {
         }
         let mut plasticity = Self::new(rule, 0, dt, step)?;
         plasticity.shared = Some(Box::new(SharedTraces {
+            rule: r,
             pre_of: pre.to_vec(),
             post_of: post.to_vec(),
             x_pre: vec![0.0; n_pre],
@@ -479,12 +498,8 @@ impl Plasticity {
         if let Some(shared) = &self.shared {
             let (i, j) = (shared.pre_of[s] as usize, shared.post_of[s] as usize);
             return vec![
-                decayed(&self.decay_pre, shared.x_pre[i], step - shared.last_pre[i]),
-                decayed(
-                    &self.decay_post,
-                    shared.x_post[j],
-                    step - shared.last_post[j],
-                ),
+                shared.pre_at(&self.decay_pre, i, step),
+                shared.post_at(&self.decay_post, j, step),
             ];
         }
         let k = step - self.last[s];
@@ -560,16 +575,10 @@ impl Plasticity {
         let Some(shared) = self.shared.as_deref_mut() else {
             return;
         };
-        let StdpRule::Pair(r) = self.rule else {
-            unreachable!("per-neuron traces are only built for the pair rule")
-        };
+        let r = shared.rule;
         // all-to-all pairing: the spike adds 1 (this mode is not built for other schemes)
         debug_assert!(!r.pairing.sets_pre());
-        let x = decayed(
-            &self.decay_pre,
-            shared.x_pre[pre],
-            step - shared.last_pre[pre],
-        );
+        let x = shared.pre_at(&self.decay_pre, pre, step);
         shared.x_pre[pre] = x + 1.0;
         shared.last_pre[pre] = step;
     }
@@ -583,15 +592,9 @@ impl Plasticity {
             self.on_pre(s, step, w);
             return;
         };
-        let StdpRule::Pair(r) = self.rule else {
-            unreachable!("per-neuron traces are only built for the pair rule")
-        };
+        let r = shared.rule;
         let j = shared.post_of[s] as usize;
-        let x_post = decayed(
-            &self.decay_post,
-            shared.x_post[j],
-            step - shared.last_post[j],
-        );
+        let x_post = shared.post_at(&self.decay_post, j, step);
         *w = (*w - r.a_minus * x_post * r.depression_factor(*w)).clamp(r.w_min, r.w_max);
     }
 
@@ -610,24 +613,18 @@ impl Plasticity {
             }
             return;
         };
-        let StdpRule::Pair(r) = self.rule else {
-            unreachable!("per-neuron traces are only built for the pair rule")
-        };
+        let r = shared.rule;
         // potentiation from earlier (or same-step) presynaptic arrivals
         for &s in incoming {
             let s = s as usize;
             let i = shared.pre_of[s] as usize;
-            let x_pre = decayed(&self.decay_pre, shared.x_pre[i], step - shared.last_pre[i]);
+            let x_pre = shared.pre_at(&self.decay_pre, i, step);
             let w_s = &mut w[s];
             *w_s = (*w_s + r.a_plus * x_pre * r.potentiation_factor(*w_s)).clamp(r.w_min, r.w_max);
         }
         // the spike enters the postsynaptic trace (all-to-all: it adds 1)
         debug_assert!(!r.pairing.sets_post());
-        let x = decayed(
-            &self.decay_post,
-            shared.x_post[post],
-            step - shared.last_post[post],
-        );
+        let x = shared.post_at(&self.decay_post, post, step);
         shared.x_post[post] = x + 1.0;
         shared.last_post[post] = step;
     }

@@ -4,8 +4,8 @@
 //! neuron, which serves spike propagation. A second index lists, for each postsynaptic
 //! neuron, its incoming synapses in increasing presynaptic order, which serves the
 //! `on_post` side of plasticity. Weights, delays and plasticity traces are per-synapse
-//! arrays in the storage order (or, for a pair rule with all-to-all pairing and one
-//! delay for the group, per-neuron traces; see the `stdp` module);
+//! arrays in the storage order. A pair rule with all-to-all pairing on a group with one
+//! delay keeps per-neuron traces instead (see the `stdp` module).
 //! [`Synapses::pre`] and [`Synapses::post`] name each synapse's neurons.
 //!
 //! A delay is axonal: a spike of neuron `j` at step `n` reaches synapse `s` at step
