@@ -81,7 +81,7 @@ fn presentation_prefetched(c: &mut Criterion) {
         b.iter(|| {
             let bars =
                 OrientedBars::new(10, 8, AngleSpacing::HalfOpen, 0.1, rng::stream(1, 2)).unwrap();
-            let mut stimulus = Prefetch::new(bars, 256, 4);
+            let mut stimulus = Prefetch::new(bars, 2);
             let mut l = layer(4, 100);
             l.activation = Activation::Relu;
             train(&mut l, &mut Oja, &mut stimulus, &settings, &mut NoObserver).unwrap();

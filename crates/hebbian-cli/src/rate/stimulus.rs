@@ -18,10 +18,7 @@ use super::config::{RateExperiment, StimulusKind};
 use crate::data::DataLocation;
 use crate::experiment::input_error;
 
-/// Size of a block of inputs handed from the second thread, when bars are drawn on one,
-/// and blocks kept ready. Large blocks make the hand-overs rare, which matters when the
-/// two threads have to share a CPU; 2 MiB keeps a block within a typical L2 or L3 cache.
-const PREFETCH_BLOCK_BYTES: usize = 2 << 20;
+/// Blocks of bars kept ready by the second thread, when the bars are drawn on one.
 const PREFETCH_DEPTH: usize = 2;
 /// Minimum number of presentations for which the bars are drawn on a second thread by
 /// default.
@@ -82,8 +79,7 @@ pub fn build(experiment: &RateExperiment, location: &DataLocation<'_>) -> Result
                 "prefetch": prefetch,
             });
             let stimulus: Box<dyn Stimulus> = if prefetch {
-                let block = (PREFETCH_BLOCK_BYTES / (8 * size * size)).clamp(16, 2048);
-                Box::new(Prefetch::new(bars, block, PREFETCH_DEPTH))
+                Box::new(Prefetch::new(bars, PREFETCH_DEPTH))
             } else {
                 Box::new(bars)
             };

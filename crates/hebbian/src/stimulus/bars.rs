@@ -17,6 +17,14 @@
 //! half the Gaussian draws (the values differ from a per-pixel draw of `n`, but the
 //! random stream is this library's own in either case).
 //!
+//! # Blocks
+//!
+//! Presentations come in blocks of [`OrientedBars::BLOCK_LEN`]. Block `k` draws from the
+//! stimulus generator advanced by `k` jumps of 2^128 steps (xoshiro256++'s `jump`), so
+//! blocks never overlap and any block can be drawn without drawing the ones before it
+//! ([`BlockStimulus::seek_block`]). [`super::Prefetch`] uses this to draw blocks on two
+//! threads and still present exactly the inputs of a single-threaded run.
+//!
 //! # Angles
 //!
 //! [`AngleSpacing::HalfOpen`] spaces `n` angles evenly in `[0, π)`: `k π / n`, so `n`
@@ -30,7 +38,7 @@ use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::Stimulus;
+use super::{BlockStimulus, Stimulus};
 use crate::error::{Error, Result, check_non_negative};
 use crate::rng::Rng;
 
@@ -92,7 +100,14 @@ pub struct OrientedBars {
     /// For each bar, bit `j % 64` of word `j / 64` is set where pixel `j` is 1.
     bar_bits: Vec<Vec<u64>>,
     noise_std: f64,
+    /// The generator at the start of block 0.
+    origin: Rng,
+    /// Index of the current block, and the generator at its start.
+    block: u64,
+    block_start: Rng,
+    /// The generator of the current block, after `drawn` presentations of it.
     rng: Rng,
+    drawn: usize,
 }
 
 impl OrientedBars {
@@ -142,8 +157,22 @@ impl OrientedBars {
             bars,
             bar_bits,
             noise_std,
+            origin: rng.clone(),
+            block: 0,
+            block_start: rng.clone(),
             rng,
+            drawn: 0,
         })
+    }
+
+    /// Presentations per block of the random stream (see the module documentation).
+    pub const BLOCK_LEN: usize = 1024;
+
+    // Kept out of line, so that the draws of `next_into` keep their registers.
+    #[cold]
+    #[inline(never)]
+    fn start_next_block(&mut self) {
+        self.seek_block(self.block + 1);
     }
 
     /// Returns the angles in radians.
@@ -167,6 +196,11 @@ impl Stimulus for OrientedBars {
     }
 
     fn next_into(&mut self, x: &mut [f64]) {
+        if self.drawn == Self::BLOCK_LEN {
+            self.start_next_block();
+        }
+        self.drawn += 1;
+
         // Pick an orientation.
         let k = self.rng.random_range(0..self.bars.len());
         let bar = &self.bars[k];
@@ -196,5 +230,63 @@ impl Stimulus for OrientedBars {
                 x_chunk[j] = (b + (1.0 - 2.0 * b) * self.noise_std * n.abs()).clamp(0.0, 1.0);
             }
         }
+    }
+}
+
+impl BlockStimulus for OrientedBars {
+    fn block_len(&self) -> usize {
+        Self::BLOCK_LEN
+    }
+
+    fn seek_block(&mut self, k: u64) {
+        if k < self.block {
+            self.block = 0;
+            self.block_start = self.origin.clone();
+        }
+        while self.block < k {
+            self.block_start.jump();
+            self.block += 1;
+        }
+        self.rng = self.block_start.clone();
+        self.drawn = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng;
+
+    fn bars() -> OrientedBars {
+        OrientedBars::new(10, 8, AngleSpacing::HalfOpen, 0.1, rng::stream(3, 2)).unwrap()
+    }
+
+    fn draw(stimulus: &mut OrientedBars, n: usize) -> Vec<f64> {
+        let mut out = vec![0.0; n * 100];
+        for x in out.chunks_exact_mut(100) {
+            stimulus.next_into(x);
+        }
+        out
+    }
+
+    #[test]
+    fn seeking_gives_the_blocks_of_a_sequential_run() {
+        let len = OrientedBars::BLOCK_LEN;
+        let sequential = draw(&mut bars(), 4 * len);
+        let block = |k: usize| &sequential[k * len * 100..(k + 1) * len * 100];
+
+        let mut seeking = bars();
+        seeking.seek_block(2);
+        assert_eq!(draw(&mut seeking, len), block(2));
+        // the draw runs on into the next block
+        assert_eq!(draw(&mut seeking, len), block(3));
+        // backwards, and to the current block's start
+        seeking.seek_block(1);
+        assert_eq!(draw(&mut seeking, len), block(1));
+        seeking.seek_block(1);
+        assert_eq!(draw(&mut seeking, len), block(1));
+        seeking.seek_block(0);
+        assert_eq!(draw(&mut seeking, 10), &block(0)[..1000]);
+        assert_ne!(block(0), block(1));
     }
 }

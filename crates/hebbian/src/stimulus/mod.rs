@@ -27,6 +27,18 @@ pub trait Stimulus: Send {
     fn next_into(&mut self, x: &mut [f64]);
 }
 
+/// A stimulus whose inputs come in blocks of a fixed length, each a function of the
+/// stimulus's settings, its seed and the block's index alone, so that blocks can be
+/// drawn in any order and on any thread.
+pub trait BlockStimulus: Stimulus + Clone {
+    /// Presentations per block.
+    fn block_len(&self) -> usize;
+
+    /// Moves to the start of block `k`: the next [`BlockStimulus::block_len`] inputs are block
+    /// `k`'s.
+    fn seek_block(&mut self, k: u64);
+}
+
 impl<S: Stimulus + ?Sized> Stimulus for Box<S> {
     fn n_inputs(&self) -> usize {
         (**self).n_inputs()
