@@ -526,3 +526,88 @@ fn data_file_is_rejected() {
         .code(2)
         .stderr(predicate::str::contains("is a file; give the folder"));
 }
+
+/// Writes an IDX image file of `images`, each `rows × cols` bytes, into `dir`.
+fn write_idx(dir: &Path, name: &str, rows: u32, cols: u32, images: &[&[u8]]) {
+    let mut bytes = vec![0x00, 0x00, 0x08, 0x03];
+    for n in [images.len() as u32, rows, cols] {
+        bytes.extend_from_slice(&n.to_be_bytes());
+    }
+    for image in images {
+        bytes.extend_from_slice(image);
+    }
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+/// Runs Oja's rule on the 1 × 2 images `images` and returns the summary's warnings.
+fn oja_warnings_on(images: &[&[u8]]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    write_idx(dir.path(), "images.idx", 1, 2, images);
+    let text = MINIMAL.replace("n_post = 2", "n_post = 1").replace(
+        "kind = \"oriented-bars\"\nsize = 6",
+        "kind = \"idx\"\nimages = \"images.idx\"",
+    );
+    let file = write_experiment(dir.path(), &text);
+    hebbian()
+        .args(["run", "-q"])
+        .arg(&file)
+        .args(["--data", dir.path().to_str().unwrap(), "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    summary(&dir.path().join("out"))["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn equal_eigenvalues_warned() {
+    // E[x xᵀ] = diag(1/2, 1/2): no first eigenvector to converge to
+    let warnings = oja_warnings_on(&[&[255, 0], &[0, 255]]);
+    assert!(
+        warnings.iter().any(|w| w.contains("poorly defined")),
+        "{warnings:?}"
+    );
+    // diag(2/3, 1/3): a clear first eigenvector
+    let warnings = oja_warnings_on(&[&[255, 0], &[255, 0], &[0, 255]]);
+    assert!(
+        !warnings.iter().any(|w| w.contains("poorly defined")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn growing_eta_schedule_warned() {
+    let text = MINIMAL.replace(
+        "presentations = 200",
+        "presentations = 200\neta_schedule = { kind = \"geometric\", eta_final = 0.01 }",
+    );
+    let s = run_file(&text);
+    let warnings = s["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("grew during the run")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn summary_records_effective_defaults() {
+    let text = MINIMAL.replace("kind = \"oja\"", "kind = \"hebb-decay\"");
+    let s = run_file(&text);
+    let parameters = &s["parameters"];
+    // keys left out are not written as null
+    assert!(parameters["rule"].get("weight_decay").is_none());
+    assert!(!parameters.to_string().contains("null"));
+    // the values the run used
+    let effective = &parameters["effective"];
+    assert_eq!(effective["rule"]["weight_decay"], 0.01);
+    assert_eq!(effective["rule"]["decay_form"], "multiplicative");
+    assert_eq!(effective["layer_init"]["std"], 0.1);
+    assert_eq!(effective["presentations"], 200);
+    assert_eq!(effective["eta_schedule"]["kind"], "constant");
+}

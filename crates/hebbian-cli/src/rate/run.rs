@@ -133,7 +133,7 @@ pub fn run(experiment: &RateExperiment, source: &Source, options: &RunOptions) -
         "source": source.describe(),
         "hebbian_version": env!("CARGO_PKG_VERSION"),
         "seed": experiment.seed,
-        "parameters": experiment,
+        "parameters": parameters_json(experiment, &settings),
         "stimulus": built.info,
         "status": status,
         "presentations": presentations,
@@ -191,23 +191,81 @@ fn weight_init(experiment: &RateExperiment) -> WeightInit {
     }
 }
 
-fn build_rule(experiment: &RateExperiment, n_post: usize) -> Result<Box<dyn RateRule>> {
+/// Returns `(weight_decay, decay_form)` of Hebb with decay, defaults filled in.
+fn decay_parameters(experiment: &RateExperiment) -> (f64, DecayForm) {
     let rule = &experiment.rule;
-    Ok(match rule.kind {
+    (
+        rule.weight_decay.unwrap_or(0.01),
+        rule.decay_form.unwrap_or(DecayForm::Multiplicative),
+    )
+}
+
+/// Returns `(theta_init, theta_rate)` of BCM, defaults filled in.
+fn bcm_parameters(experiment: &RateExperiment) -> (f64, f64) {
+    let rule = &experiment.rule;
+    (
+        rule.theta_init.unwrap_or(1.0),
+        rule.theta_rate.unwrap_or(0.01),
+    )
+}
+
+fn build_rule(experiment: &RateExperiment, n_post: usize) -> Result<Box<dyn RateRule>> {
+    Ok(match experiment.rule.kind {
         RuleKind::Hebb => Box::new(Hebb),
-        RuleKind::HebbDecay => Box::new(HebbDecay::new(
-            rule.weight_decay.unwrap_or(0.01),
-            rule.decay_form.unwrap_or(DecayForm::Multiplicative),
-        )?),
+        RuleKind::HebbDecay => {
+            let (weight_decay, form) = decay_parameters(experiment);
+            Box::new(HebbDecay::new(weight_decay, form)?)
+        }
         RuleKind::Oja => Box::new(Oja),
         RuleKind::Sanger => Box::new(Sanger::new()),
         RuleKind::OjaSubspace => Box::new(OjaSubspace::new()),
-        RuleKind::Bcm => Box::new(Bcm::new(
-            n_post,
-            rule.theta_init.unwrap_or(1.0),
-            rule.theta_rate.unwrap_or(0.01),
-        )?),
+        RuleKind::Bcm => {
+            let (theta_init, theta_rate) = bcm_parameters(experiment);
+            Box::new(Bcm::new(n_post, theta_init, theta_rate)?)
+        }
     })
+}
+
+/// Returns the summary's `parameters`: the keys of the file and of `--set`, without the
+/// keys left out, and under `effective` the values the run used, defaults included.
+fn parameters_json(experiment: &RateExperiment, settings: &TrainSettings) -> Value {
+    let mut written = json!(experiment);
+    drop_nulls(&mut written);
+    let mut rule = json!({ "kind": experiment.rule.kind, "eta": experiment.rule.eta });
+    match experiment.rule.kind {
+        RuleKind::HebbDecay => {
+            let (weight_decay, form) = decay_parameters(experiment);
+            rule["weight_decay"] = json!(weight_decay);
+            rule["decay_form"] = json!(form);
+        }
+        RuleKind::Bcm => {
+            let (theta_init, theta_rate) = bcm_parameters(experiment);
+            rule["theta_init"] = json!(theta_init);
+            rule["theta_rate"] = json!(theta_rate);
+        }
+        _ => {}
+    }
+    written["effective"] = json!({
+        "layer_init": weight_init(experiment),
+        "rule": rule,
+        "presentations": settings.presentations,
+        "batch_size": settings.batch_size,
+        "eta_schedule": settings.eta_schedule,
+        "normalization": settings.normalization,
+    });
+    written
+}
+
+/// Removes the null members of every object in `value`.
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 fn train_settings(experiment: &RateExperiment, dataset_len: Option<usize>) -> TrainSettings {
@@ -362,6 +420,10 @@ struct Metrics {
     lines: Vec<String>,
 }
 
+/// Relative gap between consecutive eigenvalues below which the first of them gets a
+/// warning: its eigenvector is then poorly defined.
+const NEAR_EQUAL: f64 = 0.01;
+
 /// Largest input size for which the reference eigen-decomposition is computed.
 const MAX_EIGEN_DIM: usize = 4096;
 
@@ -389,6 +451,20 @@ fn evaluate(
              layer.init kind = \"uniform\" or \"normal\""
                 .to_string(),
         );
+    }
+
+    // A geometric schedule whose final rate exceeds the initial one is accepted, but it
+    // is more often a swapped pair than a choice.
+    let schedule = &experiment.training.eta_schedule;
+    if let (ScheduleKind::Geometric, Some(eta_final)) = (schedule.kind, schedule.eta_final)
+        && eta_final > experiment.rule.eta
+    {
+        warnings.push(format!(
+            "training.eta_schedule.eta_final = {eta_final} is above rule.eta = {}, so the \
+             learning rate grew during the run instead of decaying; swap the two values for \
+             a decaying rate",
+            experiment.rule.eta
+        ));
     }
 
     // Outputs that never responded (rectified units with w·x < 0 for every input).
@@ -433,6 +509,28 @@ fn evaluate(
                 Target::First
             };
             let cosines = metrics::eigenvector_cosines(w, &decomposition, target);
+            // An eigenvector whose eigenvalue nearly equals the next one is barely defined:
+            // a rule can converge into their common plane with a low |cos| to either.
+            let compared = match target {
+                Target::InOrder => k,
+                Target::First => 1,
+            };
+            let values = &decomposition.values;
+            if let Some(i) = (0..compared.min(values.len().saturating_sub(1)))
+                .find(|&i| values[i] > 0.0 && values[i] - values[i + 1] < NEAR_EQUAL * values[i])
+            {
+                warnings.push(format!(
+                    "eigenvalues {i} and {} of the reference matrix are within {}% of each other \
+                     ({:.6e} and {:.6e}), so eigenvector {i} is poorly defined and its |cos| \
+                     can be low even when the rule has converged; compare the top-{} subspace \
+                     instead (rule.kind = \"oja-subspace\" reports the overlap)",
+                    i + 1,
+                    100.0 * NEAR_EQUAL,
+                    values[i],
+                    values[i + 1],
+                    i + 2
+                ));
+            }
             json["abs_cos"] = json!(cosines);
             json["abs_cos_target"] = json!(match target {
                 Target::InOrder => "eigenvector i for output i (largest eigenvalue first)",
