@@ -45,9 +45,27 @@ impl DataLocation<'_> {
         if alternative.exists() {
             return Ok(alternative);
         }
+        // A data folder one level too high (the parent of `mnist/`, say) is a common slip.
+        let below = path.parent().and_then(|parent| {
+            let name = path.file_name()?;
+            let alternative_name = alternative.file_name()?;
+            let mut found: Vec<PathBuf> = std::fs::read_dir(parent)
+                .ok()?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|sub| sub.join(name).exists() || sub.join(alternative_name).exists())
+                .collect();
+            found.sort();
+            found.into_iter().next()
+        });
+        let hint = match below {
+            Some(folder) => format!(
+                "; the subfolder {} holds it: pass --data {0}",
+                folder.display()
+            ),
+            None => "; pass --data DIR pointing at the folder that holds it".to_string(),
+        };
         Err(input_error(format!(
-            "{what} not found: {} (from `{key}` = {value:?}; also tried {}); pass --data DIR \
-             pointing at the folder that holds it",
+            "{what} not found: {} (from `{key}` = {value:?}; also tried {}){hint}",
             path.display(),
             alternative.display()
         )))

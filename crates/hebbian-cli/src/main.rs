@@ -1,5 +1,14 @@
 //! `hebbian`: runs Hebbian-learning and plasticity experiments from the command line.
 
+/// Prints a line to standard output, like `println!`, except that a closed pipe (the
+/// reader, such as `head`, has exited) ends the process quietly with status 0 instead of
+/// a panic. Reports are printed after the outputs are written, so nothing is lost.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::print_line(format_args!($($arg)*))
+    };
+}
+
 mod builtins;
 mod competitive;
 mod data;
@@ -91,6 +100,20 @@ enum Command {
     },
 }
 
+/// Writes one line to standard output for [`outln!`].
+fn print_line(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(line)
+        .and_then(|()| stdout.write_all(b"\n"));
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => eprintln!("warning: failed to write to standard output: {e}"),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
@@ -104,7 +127,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::List => {
             let width = builtins::names().iter().map(|n| n.len()).max().unwrap_or(0);
             for builtin in builtins::BUILTINS {
-                println!(
+                outln!(
                     "{:width$}  {}",
                     builtin.name,
                     builtins::description(builtin)

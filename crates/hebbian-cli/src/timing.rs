@@ -79,6 +79,6 @@ pub fn run(settings: &TimeRecall) -> Result<()> {
         "mean_sweeps": mean_sweeps,
         "mean_overlap": overlaps.iter().sum::<f64>() / overlaps.len() as f64,
     });
-    println!("{summary}");
+    outln!("{summary}");
     Ok(())
 }

@@ -176,7 +176,8 @@ fn bcm_selectivity_reports_selective_outputs() {
     let file = std::fs::File::open(dir.path().join("trajectories.npz")).unwrap();
     let mut npz = ndarray_npy::NpzReader::new(file).unwrap();
     let theta: Array2<f64> = npz.by_name("theta").unwrap();
-    let presentation: ndarray::Array1<f64> = npz.by_name("presentation").unwrap();
+    let presentation: ndarray::Array1<i64> = npz.by_name("presentation").unwrap();
+    assert_eq!(presentation[0], 0);
     assert_eq!(theta.nrows(), presentation.len());
     assert!(theta.iter().all(|t| t.is_finite()));
     assert!(theta.row(0).iter().all(|&t| t == 1.0), "{:?}", theta.row(0));
@@ -610,4 +611,38 @@ fn summary_records_effective_defaults() {
     assert_eq!(effective["layer_init"]["std"], 0.1);
     assert_eq!(effective["presentations"], 200);
     assert_eq!(effective["eta_schedule"]["kind"], "constant");
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    // like `hebbian list | head -0`: the reader has gone before the first line
+    let binary = assert_cmd::cargo::cargo_bin("hebbian");
+    let mut child = std::process::Command::new(binary)
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn data_folder_one_level_up_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnist = dir.path().join("mnist");
+    std::fs::create_dir(&mnist).unwrap();
+    std::fs::write(mnist.join("train-images-idx3-ubyte.gz"), "x").unwrap();
+    hebbian()
+        .args(["run", "mnist-pca", "-q", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the subfolder"))
+        .stderr(predicate::str::contains("mnist holds it"));
 }

@@ -351,7 +351,7 @@ pub fn run(
                 format!("{r}x{c} self-organizing map")
             }
         };
-        println!(
+        outln!(
             "{}: {what}, {} epochs on {} images in {training_time:.2} s ({:.2} s per epoch), seed {}",
             experiment.name,
             t.epochs,
@@ -359,14 +359,14 @@ pub fn run(
             training_time / epochs,
             experiment.seed
         );
-        println!(
+        outln!(
             "  test accuracy {:.4} on {} images (train {:.4}); dead units {dead}, unassigned test images {}",
             test_eval.accuracy,
             test.data.len(),
             train_eval.accuracy,
             test_eval.unassigned
         );
-        println!("outputs in {}", run_dir.path().display());
+        outln!("outputs in {}", run_dir.path().display());
     }
     Ok(())
 }

@@ -218,7 +218,7 @@ pub fn write_outputs(run_dir: &mut RunDir, f: Finished<'_>) -> Result<()> {
         let resumed = f
             .resumed_at
             .map_or(String::new(), |at| format!(", resumed at image {at}"));
-        println!(
+        outln!(
             "{}: {n_exc} excitatory neurons, {} training images ({} epoch{}) in {:.1} s \
              ({:.1} images/s{resumed}), seed {}",
             e.name,
@@ -229,7 +229,7 @@ pub fn write_outputs(run_dir: &mut RunDir, f: Finished<'_>) -> Result<()> {
             t.images as f64 / t.time_s.max(f64::MIN_POSITIVE),
             e.seed
         );
-        println!(
+        outln!(
             "  test accuracy {:.4} on {} images ({} unassigned); labels from {} training \
              images, {unlabelled} neurons unlabelled",
             evaluation.accuracy,
@@ -238,7 +238,7 @@ pub fn write_outputs(run_dir: &mut RunDir, f: Finished<'_>) -> Result<()> {
             f.labelling.stats.images
         );
         let mean = |s: &PhaseStats| s.attempts as f64 / s.images.max(1) as f64;
-        println!(
+        outln!(
             "  attempts per image: training {:.2} (max {}), labelling {:.2} (max {}), test \
              {:.2} (max {}); images below min_spikes: {}, {}, {}",
             mean(t),
@@ -251,7 +251,7 @@ pub fn write_outputs(run_dir: &mut RunDir, f: Finished<'_>) -> Result<()> {
             f.labelling.stats.below_min_spikes,
             f.testing.stats.below_min_spikes
         );
-        println!("outputs in {}", run_dir.path().display());
+        outln!("outputs in {}", run_dir.path().display());
     }
     Ok(())
 }

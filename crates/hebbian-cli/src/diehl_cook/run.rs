@@ -144,7 +144,7 @@ pub fn run(experiment: &DiehlCookExperiment, source: &Source, options: &RunOptio
             eprintln!("warning: {warning}");
         }
         if !options.quiet {
-            println!(
+            outln!(
                 "{}: stopped after {} of {} training images (training.stop_after); checkpoint \
                  in {}",
                 experiment.name,
@@ -152,7 +152,7 @@ pub fn run(experiment: &DiehlCookExperiment, source: &Source, options: &RunOptio
                 t.total_images(),
                 out_dir.join(checkpoint::FOLDER).display()
             );
-            println!(
+            outln!(
                 "  continue with the same command and --resume, with a larger \
                  training.stop_after or none"
             );

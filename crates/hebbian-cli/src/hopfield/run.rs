@@ -328,16 +328,16 @@ fn run_recall(
         eprintln!("warning: {warning}");
     }
     if !options.quiet {
-        println!(
+        outln!(
             "{}: {p} patterns of {n} units, {} cues each, seed {}",
             experiment.name,
             cues.len(),
             experiment.seed
         );
         for line in &report {
-            println!("  {line}");
+            outln!("  {line}");
         }
-        println!("outputs in {}", run_dir.path().display());
+        outln!("outputs in {}", run_dir.path().display());
     }
     Ok(())
 }
@@ -626,7 +626,7 @@ fn run_capacity(
     run_dir.json("summary.json", &summary)?;
 
     if !options.quiet {
-        println!(
+        outln!(
             "{}: N = {n}, {} loads from {} to {}, seed {}, mean final overlap:",
             experiment.name,
             loads.len(),
@@ -638,7 +638,7 @@ fn run_capacity(
         for name in &series_names {
             write!(header, " {name:>15}")?;
         }
-        println!("{header}");
+        outln!("{header}");
         for (k, load) in loads.iter().enumerate() {
             let mut line = format!("  {load:>6.3}");
             for r in 0..rules.len() {
@@ -646,9 +646,9 @@ fn run_capacity(
                     write!(line, " {:>15.4}", results[r][c][k].mean)?;
                 }
             }
-            println!("{line}");
+            outln!("{line}");
         }
-        println!("outputs in {}", run_dir.path().display());
+        outln!("outputs in {}", run_dir.path().display());
     }
     Ok(())
 }

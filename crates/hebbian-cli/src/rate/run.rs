@@ -5,14 +5,15 @@
 //! | file | content |
 //! |---|---|
 //! | `weights.npy` | final weights, `float64`, shape `(n_post, n_pre)`; row `i` holds the weights onto output `i` |
-//! | `snapshots.npz` | `presentation` `(S,)` and `weights` `(S, n_post, n_pre)`, from the initial weights to the final ones |
-//! | `trajectories.npz` | `presentation` `(T,)`, `eta` `(T,)`, `weight_norm` `(T, n_post)`, and `theta` `(T, n_post)` for BCM |
+//! | `snapshots.npz` | `presentation` `(S,)` (`int64`) and `weights` `(S, n_post, n_pre)`, from the initial weights to the final ones |
+//! | `trajectories.npz` | `presentation` `(T,)` (`int64`), `eta` `(T,)`, `weight_norm` `(T, n_post)`, and `theta` `(T, n_post)` for BCM |
 //! | `eigenvectors.npy`, `eigenvalues.npy` | PCA rules: the leading `n_post` eigenvectors `(n_post, n_pre)` and eigenvalues of the reference matrix |
 //! | `summary.json` | every parameter, seed, version, status, metrics, warnings, timings |
+//! | `features.png/.svg` | the learned weights as images |
+//! | `eigenvectors.png/.svg` | PCA rules: the reference eigenvectors as images |
+//! | `weight_norms.png/.svg`, `theta.png/.svg` | trajectories |
 //!
 //! Outputs and eigenvectors are numbered from 0, like the rows of `weights.npy`.
-//! | `features.png/.svg` | the learned weights as images |
-//! | `weight_norms.png/.svg`, `theta.png/.svg` | trajectories |
 
 use std::path::Path;
 use std::time::Instant;
@@ -150,8 +151,10 @@ pub fn run(experiment: &RateExperiment, source: &Source, options: &RunOptions) -
     });
     run_dir.json("summary.json", &summary)?;
 
-    // Report.
-    for warning in &warnings {
+    // Report. A divergence that ends the run with an error is printed once, as the error.
+    let returns_error =
+        divergence.is_some() && experiment.training.on_divergence == OnDivergence::Error;
+    for warning in warnings.iter().skip(usize::from(returns_error)) {
         eprintln!("warning: {warning}");
     }
     if !options.quiet {
@@ -643,29 +646,32 @@ fn write_arrays(
     for (k, snapshot) in recorder.snapshots.iter().enumerate() {
         stacked.index_axis_mut(Axis(0), k).assign(snapshot);
     }
-    let presentations =
-        Array1::from_iter(recorder.snapshot_presentations.iter().map(|&p| p as f64));
-    run_dir.npz(
-        "snapshots.npz",
-        &[
-            ("presentation", presentations.into_dyn()),
-            ("weights", stacked.into_dyn()),
-        ],
-    )?;
+    // presentation counts are int64, as indices are everywhere in the outputs
+    let counts = |values: &[u64]| Array1::from_iter(values.iter().map(|&p| p as i64));
+    let presentations = counts(&recorder.snapshot_presentations);
+    run_dir.npz_with("snapshots.npz", |npz| {
+        npz.add_array("presentation", &presentations)?;
+        npz.add_array("weights", &stacked)?;
+        Ok(())
+    })?;
 
-    let t = Array1::from_iter(recorder.presentations.iter().map(|&p| p as f64));
-    let to_matrix = |rows: &[Vec<f64>]| {
-        Array2::from_shape_fn((rows.len(), n_post), |(r, i)| rows[r][i]).into_dyn()
-    };
-    let mut arrays = vec![
-        ("presentation", t.into_dyn()),
-        ("eta", Array1::from(recorder.eta.clone()).into_dyn()),
-        ("weight_norm", to_matrix(&recorder.norms)),
-    ];
-    if !recorder.theta.is_empty() && recorder.theta.len() == recorder.presentations.len() {
-        arrays.push(("theta", to_matrix(&recorder.theta)));
-    }
-    run_dir.npz("trajectories.npz", &arrays)?;
+    let t = counts(&recorder.presentations);
+    let to_matrix =
+        |rows: &[Vec<f64>]| Array2::from_shape_fn((rows.len(), n_post), |(r, i)| rows[r][i]);
+    let eta = Array1::from(recorder.eta.clone());
+    let norms = to_matrix(&recorder.norms);
+    let theta = (!recorder.theta.is_empty()
+        && recorder.theta.len() == recorder.presentations.len())
+    .then(|| to_matrix(&recorder.theta));
+    run_dir.npz_with("trajectories.npz", |npz| {
+        npz.add_array("presentation", &t)?;
+        npz.add_array("eta", &eta)?;
+        npz.add_array("weight_norm", &norms)?;
+        if let Some(theta) = &theta {
+            npz.add_array("theta", theta)?;
+        }
+        Ok(())
+    })?;
 
     if let Some(eigen) = &metrics.eigen {
         let k = n_post.min(eigen.values.len());
@@ -752,7 +758,7 @@ fn print_report(
     metrics: &Metrics,
     out: &Path,
 ) {
-    println!(
+    outln!(
         "{}: {} presentations in {:.3} s ({:.3} us per presentation), rule {}, seed {}",
         experiment.name,
         presentations,
@@ -762,7 +768,7 @@ fn print_report(
         experiment.seed
     );
     for line in &metrics.lines {
-        println!("  {line}");
+        outln!("  {line}");
     }
-    println!("outputs in {}", out.display());
+    outln!("outputs in {}", out.display());
 }

@@ -369,12 +369,13 @@ pub fn run(e: &SpikingExperiment, source: &Source, options: &RunOptions) -> Resu
         eprintln!("warning: {warning}");
     }
     if !options.quiet {
-        println!(
+        outln!(
             "{}: {seconds} s simulated in {run_time:.3} s ({steps} steps of {dt} ms), seed {}",
-            e.name, e.seed
+            e.name,
+            e.seed
         );
         for (name, stats) in &group_stats {
-            println!(
+            outln!(
                 "  group {name}: {} spikes, {:.3} Hz per neuron",
                 stats["spikes"],
                 stats["mean_rate_hz"].as_f64().unwrap_or(0.0)
@@ -385,14 +386,14 @@ pub fn run(e: &SpikingExperiment, source: &Source, options: &RunOptions) -> Resu
                 stats.get("fraction_bottom_tenth").and_then(Value::as_f64),
                 stats.get("fraction_top_tenth").and_then(Value::as_f64),
             ) {
-                println!(
+                outln!(
                     "  synapses {name}: {:.1} % of weights in the bottom tenth of [w_min, w_max], {:.1} % in the top tenth",
                     100.0 * bottom,
                     100.0 * top
                 );
             }
         }
-        println!("outputs in {}", run_dir.path().display());
+        outln!("outputs in {}", run_dir.path().display());
     }
     Ok(())
 }

@@ -266,9 +266,12 @@ pub fn run(e: &WindowExperiment, source: &Source, options: &RunOptions) -> Resul
         eprintln!("note: {note}");
     }
     if !options.quiet {
-        println!(
+        outln!(
             "{}: {} values of delta_t x {} pairs at {} in {run_time:.3} s",
-            e.name, count, e.pairs, e.frequency
+            e.name,
+            count,
+            e.pairs,
+            e.frequency
         );
         for (name, entry) in &rules {
             let at = |key: &str| {
@@ -282,13 +285,13 @@ pub fn run(e: &WindowExperiment, source: &Source, options: &RunOptions) -> Resul
                 .map_or(String::new(), |v| {
                     format!(", RMS error against the measured points {v:.1} %")
                 });
-            println!(
+            outln!(
                 "  {name}: {} at delta_t = +10 ms, {} at -10 ms{rmse}",
                 at("at_plus_10_ms"),
                 at("at_minus_10_ms")
             );
         }
-        println!("outputs in {}", run_dir.path().display());
+        outln!("outputs in {}", run_dir.path().display());
     }
     Ok(())
 }

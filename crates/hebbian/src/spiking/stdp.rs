@@ -595,6 +595,10 @@ impl Plasticity {
         let r = shared.rule;
         let j = shared.post_of[s] as usize;
         let x_post = shared.post_at(&self.decay_post, j, step);
+        // Without a postsynaptic trace the update leaves a weight within bounds as it is.
+        if x_post == 0.0 && (r.w_min..=r.w_max).contains(w) {
+            return;
+        }
         *w = (*w - r.a_minus * x_post * r.depression_factor(*w)).clamp(r.w_min, r.w_max);
     }
 
