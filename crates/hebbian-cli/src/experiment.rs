@@ -276,6 +276,7 @@ fn plain_type_names(detail: &str) -> String {
         ("expected i32", "expected a whole number"),
         ("expected f64", "expected a number"),
         ("expected f32", "expected a number"),
+        ("expected a boolean", "expected true or false"),
     ];
     let mut text = detail.to_string();
     for (rust, plain) in NAMES {
@@ -358,6 +359,14 @@ pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_names_in_plain_words() {
+        let plain = plain_type_names("invalid type: string \"yes\", expected a boolean");
+        assert!(plain.ends_with("expected true or false"), "{plain}");
+        let plain = plain_type_names("invalid value: integer `-5`, expected u64");
+        assert!(plain.ends_with("expected a whole number >= 0"), "{plain}");
+    }
 
     #[test]
     fn set_replaces_alternative_key() {
