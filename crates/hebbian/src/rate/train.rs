@@ -261,14 +261,17 @@ fn train_online(
     let mut sum_input_norm_sq = 0.0;
     let mut done = 0u64;
 
-    while done < settings.presentations {
-        let eta = settings
-            .eta_schedule
-            .eta(settings.eta, done, settings.presentations);
-        stimulus.next_into(&mut x);
-        let (norm_sq, weights_sq) = layer.forward_with_norms(&x, &mut y);
+    loop {
+        // After the last presentation there is no next forward pass: that pass of the
+        // loop only checks and reports the final weights.
+        let forward = if done == settings.presentations {
+            None
+        } else {
+            stimulus.next_into(&mut x);
+            Some(layer.forward_with_norms(&x, &mut y))
+        };
 
-        // the weights after presentation `done`, which this forward pass has just read
+        // the weights after presentation `done`, which the forward pass has just read
         if done > 0 {
             check_divergence(
                 layer,
@@ -278,13 +281,19 @@ fn train_online(
                 eta_last,
                 max_input_norm_sq,
                 has_theta,
-                Some(weights_sq),
+                forward.map(|(_, weights_sq)| weights_sq),
             )?;
             observer.after_update(done, layer, rule, &x_last, &y_last, eta_last);
         }
+        let Some((norm_sq, _)) = forward else {
+            break;
+        };
         max_input_norm_sq = max_input_norm_sq.max(norm_sq);
         sum_input_norm_sq += norm_sq;
 
+        let eta = settings
+            .eta_schedule
+            .eta(settings.eta, done, settings.presentations);
         let mut w = layer.weights_mut();
         rule.update(&mut w, &x, &y, eta);
         done += 1;
@@ -294,19 +303,6 @@ fn train_online(
         std::mem::swap(&mut x, &mut x_last);
         std::mem::swap(&mut y, &mut y_last);
         eta_last = eta;
-    }
-    if done > 0 {
-        check_divergence(
-            layer,
-            rule,
-            settings,
-            done,
-            eta_last,
-            max_input_norm_sq,
-            has_theta,
-            None,
-        )?;
-        observer.after_update(done, layer, rule, &x_last, &y_last, eta_last);
     }
 
     Ok(TrainReport {
