@@ -45,7 +45,8 @@ impl DataLocation<'_> {
         if alternative.exists() {
             return Ok(alternative);
         }
-        // A data folder one level too high (the parent of `mnist/`, say) is a common slip.
+        // A data folder one level too high (the parent of `mnist/`) gets a hint that
+        // names the subfolder holding the file.
         let below = path.parent().and_then(|parent| {
             let name = path.file_name()?;
             let alternative_name = alternative.file_name()?;

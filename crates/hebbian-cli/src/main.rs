@@ -2,7 +2,8 @@
 
 /// Prints a line to standard output, like `println!`, except that a closed pipe (the
 /// reader, such as `head`, has exited) ends the process quietly with status 0 instead of
-/// a panic. Reports are printed after the outputs are written, so nothing is lost.
+/// a panic. Every use prints a report after the run's files are written, so ending there
+/// loses no file.
 macro_rules! outln {
     ($($arg:tt)*) => {
         $crate::print_line(format_args!($($arg)*))

@@ -615,7 +615,7 @@ fn summary_records_effective_defaults() {
 
 #[test]
 fn closed_stdout_ends_quietly() {
-    // like `hebbian list | head -0`: the reader has gone before the first line
+    // as when the reader of a pipe exits before the first line
     let binary = assert_cmd::cargo::cargo_bin("hebbian");
     let mut child = std::process::Command::new(binary)
         .arg("list")

@@ -457,7 +457,7 @@ fn evaluate(
     }
 
     // A geometric schedule whose final rate exceeds the initial one is accepted, but it
-    // is more often a swapped pair than a choice.
+    // may be a swapped pair of values, so it gets a warning.
     let schedule = &experiment.training.eta_schedule;
     if let (ScheduleKind::Geometric, Some(eta_final)) = (schedule.kind, schedule.eta_final)
         && eta_final > experiment.rule.eta

@@ -168,13 +168,6 @@ impl OrientedBars {
     /// Presentations per block of the random stream (see the module documentation).
     pub const BLOCK_LEN: usize = 1024;
 
-    // Kept out of line, so that the draws of `next_into` keep their registers.
-    #[cold]
-    #[inline(never)]
-    fn start_next_block(&mut self) {
-        self.seek_block(self.block + 1);
-    }
-
     /// Returns the angles in radians.
     pub fn angles(&self) -> &[f64] {
         &self.angles
@@ -197,7 +190,7 @@ impl Stimulus for OrientedBars {
 
     fn next_into(&mut self, x: &mut [f64]) {
         if self.drawn == Self::BLOCK_LEN {
-            self.start_next_block();
+            self.seek_block(self.block + 1);
         }
         self.drawn += 1;
 

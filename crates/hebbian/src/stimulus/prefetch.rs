@@ -5,11 +5,11 @@
 //! [`Prefetch`] moves that work to a producer thread that draws the blocks of a
 //! [`BlockStimulus`] ahead of the block the rule trains on.
 //!
-//! The training thread never depends on the producer to make progress. When the block
-//! it needs next is not ready (at the start, or when the producer was not scheduled), it
-//! draws that block itself, and the producer moves on past it. Because each block is a
-//! function of its index alone, the inputs and their order are those of the stimulus
-//! used directly, whichever thread draws them; only the wall time changes.
+//! The training thread waits for the producer only briefly, for a block the producer is
+//! drawing. When the block it needs next is not ready (at the start, or when the producer
+//! was not scheduled), it draws that block itself, and the producer moves on past it.
+//! Each block is a function of its index alone, so the inputs and their order are those
+//! of the stimulus used directly, whichever thread draws them. Only the wall time changes.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -129,7 +129,9 @@ impl Prefetch {
         }
         let blocks = self.blocks.as_ref()?;
         // Waiting a little for the producer to finish the block it is drawing costs less
-        // than drawing the whole block here; if it was not scheduled, give up soon.
+        // than drawing the whole block here. If the producer is not running, stop waiting
+        // after 50 ns per input, about a third of the 0.15 µs that the noise of a 10 × 10
+        // bar took to draw (measured on one machine).
         let patience = Duration::from_nanos(50 * self.block_len as u64);
         loop {
             let received = match blocks.try_recv() {
