@@ -588,8 +588,29 @@ fn deliver(
         plasticity,
         ..
     } = synapses;
+    if homogeneous {
+        // a homogeneous queue contains presynaptic neurons: each arrival is a whole row,
+        // which acts on its targets first and then runs on_pre synapse by synapse
+        for &pre in arrivals {
+            let pre = pre as usize;
+            let range = row_start[pre]..row_start[pre + 1];
+            let (posts, w) = (&post[range.clone()], &mut w[range.clone()]);
+            if let Some(group) = target.as_deref_mut() {
+                match kind {
+                    SynapseTarget::Voltage => group.add_voltages(posts, w, step),
+                    SynapseTarget::Conductance => group.add_conductances(posts, w),
+                    SynapseTarget::None => {}
+                }
+            }
+            if let Some(plasticity) = plasticity.as_mut() {
+                plasticity.pre_arrival(pre, step);
+                plasticity.on_pre_row(range.start, posts, w, step);
+            }
+        }
+        return;
+    }
     for &entry in arrivals {
-        // a homogeneous queue contains presynaptic neurons, a per-synapse queue synapses
+        // a per-synapse queue contains synapses
         let range = if homogeneous {
             if let Some(plasticity) = plasticity.as_mut() {
                 plasticity.pre_arrival(entry as usize, step);

@@ -146,10 +146,9 @@ pub struct LifGroup {
     params: Vec<LifParams>,
     /// Potentials at the last synchronisation (end of a run, or a state monitor sample).
     v: Vec<f64>,
-    /// Anchored potentials: `v_anchor[i]` is the potential at the start of step
-    /// `anchor[i]`; conductance-based groups keep it current at every step.
-    v_anchor: Vec<f64>,
-    anchor: Vec<u64>,
+    /// The anchored potential and the refractory period of each neuron, the state that
+    /// every arrival reads, kept together.
+    state: Vec<NeuronState>,
     g: Vec<f64>,
     v_rest: Vec<f64>,
     v_th: Vec<f64>,
@@ -164,8 +163,6 @@ pub struct LifGroup {
     /// `e^{−dt/τ_e}`.
     g_decay: Vec<f64>,
     refractory_steps: Vec<u64>,
-    /// First step at which each neuron integrates again.
-    refractory_until: Vec<u64>,
     /// Neurons whose threshold test cannot be skipped, in no particular order.
     candidates: Vec<u32>,
     is_candidate: Vec<bool>,
@@ -174,6 +171,8 @@ pub struct LifGroup {
     /// The potentials were edited through [`LifGroup::v_mut`] since the last anchoring.
     v_edited: bool,
     conductance_input: bool,
+    /// Every neuron has the same `v_rest` and `v_th`.
+    uniform: bool,
 }
 
 impl LifGroup {
@@ -191,8 +190,14 @@ impl LifGroup {
         let column = |f: fn(&LifParams) -> f64| params.iter().map(f).collect::<Vec<_>>();
         Ok(LifGroup {
             v: column(|p| p.v_rest),
-            v_anchor: column(|p| p.v_rest),
-            anchor: vec![0; n],
+            state: params
+                .iter()
+                .map(|p| NeuronState {
+                    v_anchor: p.v_rest,
+                    anchor: 0,
+                    refractory_until: 0,
+                })
+                .collect(),
             g: vec![0.0; n],
             v_rest: column(|p| p.v_rest),
             v_th: column(|p| p.v_th),
@@ -203,12 +208,14 @@ impl LifGroup {
             decay_table: Vec::new(),
             g_decay: vec![0.0; n],
             refractory_steps: vec![0; n],
-            refractory_until: vec![0; n],
             candidates: Vec::new(),
             is_candidate: vec![false; n],
             tonic: params.iter().map(|p| p.v_rest > p.v_th).collect(),
             v_edited: true,
             conductance_input: false,
+            uniform: params
+                .windows(2)
+                .all(|p| p[0].v_rest == p[1].v_rest && p[0].v_th == p[1].v_th),
             params,
         })
     }
@@ -251,7 +258,7 @@ impl LifGroup {
 
     /// Returns whether neuron `i` is refractory at step `step`.
     pub fn is_refractory(&self, i: usize, step: u64) -> bool {
-        step < self.refractory_until[i]
+        step < self.state[i].refractory_until
     }
 
     /// Computes the per-step factors for step `dt` and checks that each `t_ref` is a
@@ -280,8 +287,10 @@ impl LifGroup {
             if !self.v_edited {
                 self.sync(step);
             }
-            self.v_anchor.copy_from_slice(&self.v);
-            self.anchor.fill(step);
+            for (state, &v) in self.state.iter_mut().zip(&self.v) {
+                state.v_anchor = v;
+                state.anchor = step;
+            }
             self.conductance_input = true;
         }
     }
@@ -298,8 +307,8 @@ impl LifGroup {
     /// Potential of neuron `i` at the start of step `step`, from its anchor.
     #[inline]
     fn potential_at(&self, i: usize, step: u64) -> f64 {
-        let a = self.anchor[i];
-        let v_a = self.v_anchor[i];
+        let a = self.state[i].anchor;
+        let v_a = self.state[i].v_anchor;
         if step <= a {
             // refractory neurons are anchored at the end of their refractory period
             return v_a;
@@ -322,16 +331,18 @@ impl LifGroup {
             return;
         }
         self.v_edited = false;
-        self.v_anchor.copy_from_slice(&self.v);
+        for (state, &v) in self.state.iter_mut().zip(&self.v) {
+            state.v_anchor = v;
+        }
         if !self.conductance_input {
-            for i in 0..self.len() {
-                self.anchor[i] = self.anchor[i].max(step);
+            for state in &mut self.state {
+                state.anchor = state.anchor.max(step);
             }
         }
         self.candidates.clear();
         self.is_candidate.fill(false);
         for i in 0..self.len() {
-            if self.tonic[i] || self.v_anchor[i] > self.v_th[i] {
+            if self.tonic[i] || self.state[i].v_anchor > self.v_th[i] {
                 self.mark_candidate(i);
             }
         }
@@ -340,7 +351,9 @@ impl LifGroup {
     /// Writes the potentials at the start of step `step` to [`LifGroup::v`].
     pub(crate) fn sync(&mut self, step: u64) {
         if self.conductance_input {
-            self.v.copy_from_slice(&self.v_anchor);
+            for (v, state) in self.v.iter_mut().zip(&self.state) {
+                *v = state.v_anchor;
+            }
         } else {
             for i in 0..self.len() {
                 self.v[i] = self.potential_at(i, step);
@@ -357,11 +370,11 @@ impl LifGroup {
     }
 
     fn integrate_conductance(&mut self, step: u64) {
-        for i in 0..self.v_anchor.len() {
+        for i in 0..self.state.len() {
             let g = self.g[i];
 
             // v relaxes towards v_inf with rate (1 + g)/τ_m, g held for the step
-            if step >= self.refractory_until[i] {
+            if step >= self.state[i].refractory_until {
                 let total = 1.0 + g;
                 let v_inf = (self.v_rest[i] + g * self.e_e[i]) / total;
                 let factor = if g == 0.0 {
@@ -369,7 +382,7 @@ impl LifGroup {
                 } else {
                     (-self.dt_over_tau_m[i] * total).exp()
                 };
-                self.v_anchor[i] = v_inf + (self.v_anchor[i] - v_inf) * factor;
+                self.state[i].v_anchor = v_inf + (self.state[i].v_anchor - v_inf) * factor;
             }
 
             // g decays exactly
@@ -389,13 +402,8 @@ impl LifGroup {
     /// in increasing order.
     pub(crate) fn threshold(&mut self, step: u64, spikes: &mut Vec<u32>) {
         if self.conductance_input {
-            let neurons = self
-                .v_anchor
-                .iter()
-                .zip(&self.v_th)
-                .zip(&self.refractory_until);
-            for (i, ((&v, &v_th), &until)) in neurons.enumerate() {
-                if v > v_th && step >= until {
+            for (i, (state, &v_th)) in self.state.iter().zip(&self.v_th).enumerate() {
+                if state.v_anchor > v_th && step >= state.refractory_until {
                     spikes.push(i as u32);
                 }
             }
@@ -407,13 +415,13 @@ impl LifGroup {
         let mut k = 0;
         while k < self.candidates.len() {
             let i = self.candidates[k] as usize;
-            if step < self.refractory_until[i] {
+            if step < self.state[i].refractory_until {
                 k += 1;
                 continue;
             }
             let v = self.potential_at(i, step + 1);
-            self.v_anchor[i] = v;
-            self.anchor[i] = step + 1;
+            self.state[i].v_anchor = v;
+            self.state[i].anchor = step + 1;
             if v > self.v_th[i] {
                 spikes.push(i as u32);
                 k += 1;
@@ -432,11 +440,11 @@ impl LifGroup {
         for &i in spikes {
             let i = i as usize;
             let k = self.refractory_steps[i];
-            self.refractory_until[i] = step + k;
-            self.v_anchor[i] = self.v_reset[i];
+            self.state[i].refractory_until = step + k;
+            self.state[i].v_anchor = self.v_reset[i];
             if !self.conductance_input {
                 // held at v_reset until the first step that integrates again
-                self.anchor[i] = step + k.max(1);
+                self.state[i].anchor = step + k.max(1);
             }
         }
     }
@@ -445,18 +453,59 @@ impl LifGroup {
     /// and threshold test), unless it is refractory.
     #[inline]
     pub fn add_voltage(&mut self, i: usize, w: f64, step: u64) {
-        if step < self.refractory_until[i] {
+        if step < self.state[i].refractory_until {
             return;
         }
         if self.conductance_input {
-            self.v_anchor[i] += w;
+            self.state[i].v_anchor += w;
             return;
         }
         let v = self.potential_at(i, step + 1) + w;
-        self.v_anchor[i] = v;
-        self.anchor[i] = step + 1;
+        self.state[i].v_anchor = v;
+        self.state[i].anchor = step + 1;
         if v > self.v_th[i] {
             self.mark_candidate(i);
+        }
+    }
+
+    /// Adds the voltage jumps `w[k]` to the neurons `posts[k]`, in order, as
+    /// [`LifGroup::add_voltage`] does for one.
+    #[inline]
+    pub(crate) fn add_voltages(&mut self, posts: &[u32], w: &[f64], step: u64) {
+        if self.conductance_input {
+            for (&i, &w) in posts.iter().zip(w) {
+                self.add_voltage(i as usize, w, step);
+            }
+            return;
+        }
+        let decay = LazyDecay {
+            table: &self.decay_table,
+            dt_over_tau_m: &self.dt_over_tau_m,
+        };
+        let (v_rest, v_th) = (&self.v_rest, &self.v_th);
+        let crossed = if self.uniform {
+            let shared = (v_rest[0], v_th[0]);
+            add_voltages_lazy(&mut self.state, |_| shared, &decay, posts, w, step)
+        } else {
+            let at = |i: usize| (v_rest[i], v_th[i]);
+            add_voltages_lazy(&mut self.state, at, &decay, posts, w, step)
+        };
+        if crossed {
+            for &i in posts {
+                let i = i as usize;
+                let state = &self.state[i];
+                if step >= state.refractory_until && state.v_anchor > self.v_th[i] {
+                    self.mark_candidate(i);
+                }
+            }
+        }
+    }
+
+    /// Adds `w[k]` to the excitatory conductance of the neurons `posts[k]`.
+    #[inline]
+    pub(crate) fn add_conductances(&mut self, posts: &[u32], w: &[f64]) {
+        for (&i, &w) in posts.iter().zip(w) {
+            self.g[i as usize] += w;
         }
     }
 
@@ -465,4 +514,65 @@ impl LifGroup {
     pub fn add_conductance(&mut self, i: usize, w: f64) {
         self.g[i] += w;
     }
+}
+
+/// The state of one neuron that every arrival reads and writes, kept in one place so that
+/// an arrival touches one cache line of it.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
+struct NeuronState {
+    /// The potential at the start of step `anchor`; conductance-based groups keep it
+    /// current at every step.
+    v_anchor: f64,
+    anchor: u64,
+    /// First step at which the neuron integrates again.
+    refractory_until: u64,
+}
+
+/// The leak factors `e^{−k·dt/τ_m}`: a table for the group's shared `τ_m`, or `dt/τ_m` per
+/// neuron to compute them.
+struct LazyDecay<'a> {
+    table: &'a [f64],
+    dt_over_tau_m: &'a [f64],
+}
+
+/// Adds the voltage jumps `w[k]` to the neurons `posts[k]` of a current-based group at
+/// `step` and returns whether one of them ended above its threshold. `params(i)` gives
+/// `(v_rest, v_th)` of neuron `i`. The state comes as its own borrow, so that the
+/// compiler knows that writing a potential changes nothing else it reads, and keeps
+/// every address in a register.
+#[inline(never)]
+fn add_voltages_lazy(
+    state: &mut [NeuronState],
+    params: impl Fn(usize) -> (f64, f64),
+    decay: &LazyDecay<'_>,
+    posts: &[u32],
+    w: &[f64],
+    step: u64,
+) -> bool {
+    let next = step + 1;
+    let mut crossed = false;
+    for (&i, &w) in posts.iter().zip(w) {
+        let i = i as usize;
+        let n = &mut state[i];
+        if step < n.refractory_until {
+            continue;
+        }
+        let (v_rest, v_th) = params(i);
+        // the potential at the start of step `next`, as `LifGroup::potential_at` computes it
+        let v = if next <= n.anchor {
+            n.v_anchor
+        } else {
+            let k = next - n.anchor;
+            let f = match decay.table.get(k as usize) {
+                Some(&f) => f,
+                None => (-(k as f64 * decay.dt_over_tau_m[i])).exp(),
+            };
+            v_rest + (n.v_anchor - v_rest) * f
+        } + w;
+        n.v_anchor = v;
+        n.anchor = next;
+        crossed |= v > v_th;
+    }
+    crossed
 }

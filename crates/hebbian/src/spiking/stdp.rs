@@ -394,6 +394,8 @@ struct SharedTraces {
     /// `x_post` of each postsynaptic neuron at `last_post`.
     x_post: Vec<f64>,
     last_post: Vec<u64>,
+    /// Some postsynaptic neuron has spiked, so some `x_post` may be non-zero.
+    any_post: bool,
 }
 
 impl SharedTraces {
@@ -482,6 +484,7 @@ impl Plasticity {
             last_pre: vec![step; n_pre],
             x_post: vec![0.0; n_post],
             last_post: vec![step; n_post],
+            any_post: false,
         }));
         Ok(Some(plasticity))
     }
@@ -602,6 +605,36 @@ impl Plasticity {
         *w = (*w - r.a_minus * x_post * r.depression_factor(*w)).clamp(r.w_min, r.w_max);
     }
 
+    /// Applies [`Plasticity::on_pre_synapse`] to the synapses `first, first + 1, …` of
+    /// one presynaptic neuron, whose postsynaptic neurons are `posts` and whose weights
+    /// are `w`.
+    #[inline]
+    pub(crate) fn on_pre_row(&mut self, first: usize, posts: &[u32], w: &mut [f64], step: u64) {
+        let Some(shared) = self.shared.as_deref() else {
+            for (k, w) in w.iter_mut().enumerate() {
+                self.on_pre(first + k, step, w);
+            }
+            return;
+        };
+        let r = &shared.rule;
+        if !shared.any_post {
+            // every x_post is zero: the update only clips weights that are out of bounds
+            if w.iter().all(|w| (r.w_min..=r.w_max).contains(w)) {
+                return;
+            }
+        }
+        depress_row(
+            r,
+            &shared.x_post,
+            &shared.last_post,
+            &self.decay_post.table,
+            self.decay_post.dt_over_tau,
+            posts,
+            w,
+            step,
+        );
+    }
+
     /// Applies the `on_post` updates of the synapses `incoming` onto postsynaptic neuron
     /// `post`, which spikes at `step`. `w` contains the weights of the whole group.
     pub(crate) fn on_post_neuron(
@@ -630,6 +663,7 @@ impl Plasticity {
         debug_assert!(!r.pairing.sets_post());
         let x = shared.post_at(&self.decay_post, post, step);
         shared.x_post[post] = x + 1.0;
+        shared.any_post = true;
         shared.last_post[post] = step;
     }
 
@@ -668,5 +702,41 @@ impl Plasticity {
                 self.trace_post_slow[s] = if nearest { 1.0 } else { o_2 + 1.0 };
             }
         }
+    }
+}
+
+/// The `on_pre` depression of [`Plasticity::on_pre_row`] with per-neuron traces. The
+/// arrays come as separate borrows so that the compiler knows that writing a weight
+/// changes no trace.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn depress_row(
+    r: &PairStdp,
+    x_post: &[f64],
+    last_post: &[u64],
+    table: &[f64],
+    dt_over_tau: f64,
+    posts: &[u32],
+    w: &mut [f64],
+    step: u64,
+) {
+    for (&j, w) in posts.iter().zip(w) {
+        let j = j as usize;
+        let x = x_post[j];
+        // Without a postsynaptic trace the update leaves a weight within bounds as it is.
+        if x == 0.0 && (r.w_min..=r.w_max).contains(w) {
+            continue;
+        }
+        // the trace decayed to `step`, as `SharedTraces::post_at` computes it
+        let k = step - last_post[j];
+        let x = if x == 0.0 || k == 0 {
+            x
+        } else {
+            x * match table.get(k as usize) {
+                Some(&f) => f,
+                None => Decay::compute(dt_over_tau, k),
+            }
+        };
+        *w = (*w - r.a_minus * x * r.depression_factor(*w)).clamp(r.w_min, r.w_max);
     }
 }
