@@ -44,6 +44,10 @@ impl Clock {
         self.step += 1;
     }
 
+    pub(crate) fn advance_by(&mut self, steps: u64) {
+        self.step += steps;
+    }
+
     /// Converts a duration in ms to a whole number of steps.
     ///
     /// Rejects negative or non-finite durations and durations that are not a whole

@@ -187,6 +187,16 @@ impl PoissonGroup {
                 .is_some_and(|&Reverse((next, _))| next == step)
     }
 
+    /// The first step in `step..limit` at which some neuron spikes, or `limit`; `step`
+    /// must not precede the last emitted step.
+    pub(crate) fn next_spike(&self, step: u64, limit: u64) -> u64 {
+        // the ring holds the spikes before `base + CALENDAR_LEN`, the heap the later ones
+        let ring_end = limit.min(self.base + CALENDAR_LEN as u64);
+        let in_ring = (step..ring_end).find(|&s| self.calendar[s as usize % CALENDAR_LEN] != NONE);
+        let in_heap = self.pending.peek().map(|&Reverse((next, _))| next);
+        in_ring.into_iter().chain(in_heap).fold(limit, u64::min)
+    }
+
     /// Appends the neurons that spike at `step` to `spikes`, in increasing order. Steps
     /// without spikes may be left out (see [`PoissonGroup::spikes_at`]).
     pub(crate) fn emit(&mut self, step: u64, spikes: &mut Vec<u32>) {
@@ -322,6 +332,11 @@ impl GeneratorState {
         self.events
             .get(self.cursor)
             .is_some_and(|&(s, _)| s == step)
+    }
+
+    /// The step of the next event at or after the current one, or `limit`.
+    pub(crate) fn next_spike(&self, limit: u64) -> u64 {
+        self.events.get(self.cursor).map_or(limit, |&(s, _)| s.min(limit))
     }
 
     /// Appends the neurons that spike at `step` to `spikes`, in increasing order.

@@ -265,6 +265,11 @@ impl RateMonitor {
         }
     }
 
+    /// The first step at or after `step` that closes a bin.
+    pub(crate) fn next_bin_end(&self, step: u64) -> u64 {
+        (step + 1).div_ceil(self.bin) * self.bin - 1
+    }
+
     /// Adds the spikes of `step`; closes the bin when `step` is its last step.
     pub(crate) fn record(&mut self, step: u64, n_spikes: usize) -> Result<()> {
         self.count += n_spikes as u64;

@@ -442,10 +442,23 @@ impl Network {
                 group.adopt_edits(start);
             }
         }
-        for _ in 0..steps {
+        let end = start + steps;
+        loop {
+            let n = self.clock.step();
+            if n == end {
+                break;
+            }
+            // steps without work are skipped in one go
+            let next = self.next_event(n, end);
+            if next > n {
+                for spikes in &mut self.spikes {
+                    spikes.clear();
+                }
+                self.clock.advance_by(next - n);
+                continue;
+            }
             self.step()?;
         }
-        let end = self.clock.step();
         for population in &mut self.populations {
             if let Population::Lif(group) = population {
                 group.sync(end);
@@ -475,6 +488,33 @@ impl Network {
                 .connections
                 .iter()
                 .all(|c| c.synapses.queue.is_empty_at(n))
+    }
+
+    /// Returns the first step in `n..end` that is not idle (see [`Network::is_idle`]) or
+    /// closes the bin of a rate monitor, or `end`.
+    fn next_event(&self, n: u64, end: u64) -> u64 {
+        let mut next = end;
+        for monitor in &self.state_monitors {
+            next = next.min(n.div_ceil(monitor.interval) * monitor.interval);
+        }
+        for monitor in &self.rate_monitors {
+            next = next.min(monitor.next_bin_end(n));
+        }
+        for population in &self.populations {
+            next = match population {
+                Population::Lif(group) if group.is_idle() => next,
+                Population::Lif(_) => n,
+                Population::Poisson(group) => group.next_spike(n, next),
+                Population::Generator(group) => group.next_spike(next),
+            };
+            if next == n {
+                return n;
+            }
+        }
+        for connection in &self.connections {
+            next = connection.synapses.queue.next_arrival(n, next);
+        }
+        next
     }
 
     /// Runs one step in the order documented at [`Network`].

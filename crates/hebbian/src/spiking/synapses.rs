@@ -328,6 +328,15 @@ impl DelayQueue {
         self.buckets[(step & self.mask) as usize].is_empty()
     }
 
+    /// The first step in `step..limit` at which something arrives, or `limit`. Every
+    /// pending arrival lies within one turn of the ring from `step`.
+    pub(crate) fn next_arrival(&self, step: u64, limit: u64) -> u64 {
+        let turn = step.saturating_add(self.mask + 1);
+        (step..limit.min(turn))
+            .find(|&s| !self.is_empty_at(s))
+            .unwrap_or(limit)
+    }
+
     fn bucket_mut(&mut self, step: u64) -> &mut Vec<u32> {
         &mut self.buckets[(step & self.mask) as usize]
     }
