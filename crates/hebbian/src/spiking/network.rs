@@ -449,7 +449,8 @@ impl Network {
                 break;
             }
             // steps without work are skipped in one go
-            let next = self.next_event(n, end);
+            let work = self.next_work(n, end);
+            let next = self.next_bin_or_sample(n, work);
             if next > n {
                 for spikes in &mut self.spikes {
                     spikes.clear();
@@ -457,7 +458,7 @@ impl Network {
                 self.clock.advance_by(next - n);
                 continue;
             }
-            self.step()?;
+            self.step(work > n)?;
         }
         for population in &mut self.populations {
             if let Population::Lif(group) = population {
@@ -490,9 +491,9 @@ impl Network {
                 .all(|c| c.synapses.queue.is_empty_at(n))
     }
 
-    /// Returns the first step in `n..end` that is not idle (see [`Network::is_idle`]) or
-    /// closes the bin of a rate monitor, or `end`.
-    fn next_event(&self, n: u64, end: u64) -> u64 {
+    /// Returns the first step in `n..end` at which a state monitor samples or a rate
+    /// monitor closes a bin, or `end`.
+    fn next_bin_or_sample(&self, n: u64, end: u64) -> u64 {
         let mut next = end;
         for monitor in &self.state_monitors {
             next = next.min(n.div_ceil(monitor.interval) * monitor.interval);
@@ -500,10 +501,22 @@ impl Network {
         for monitor in &self.rate_monitors {
             next = next.min(monitor.next_bin_end(n));
         }
+        next
+    }
+
+    /// Returns the first step in `n..end` at which a neuron may spike or a spike arrives,
+    /// or `end`. Every step before it is idle (see [`Network::is_idle`]) unless a monitor
+    /// samples in it.
+    fn next_work(&self, n: u64, end: u64) -> u64 {
+        // a LIF group that is not idle answers at once, before any search
+        let busy = |p: &Population| matches!(p, Population::Lif(group) if !group.is_idle());
+        if self.populations.iter().any(busy) {
+            return n;
+        }
+        let mut next = end;
         for population in &self.populations {
             next = match population {
-                Population::Lif(group) if group.is_idle() => next,
-                Population::Lif(_) => n,
+                Population::Lif(_) => next,
                 Population::Poisson(group) => group.next_spike(n, next),
                 Population::Generator(group) => group.next_spike(next),
             };
@@ -517,14 +530,15 @@ impl Network {
         next
     }
 
-    /// Runs one step in the order documented at [`Network`].
-    fn step(&mut self) -> Result<()> {
+    /// Runs one step in the order documented at [`Network`]. `may_be_idle` is false when
+    /// the caller knows that the step has work.
+    fn step(&mut self, may_be_idle: bool) -> Result<()> {
         let n = self.clock.step();
 
         // A step where no input spikes, nothing arrives, no neuron can cross its threshold
         // and no state is sampled changes only the clock and the rate counts. It is
         // skipped, because the lazy leak catches up at the next event.
-        if self.is_idle(n) {
+        if may_be_idle && self.is_idle(n) {
             for spikes in &mut self.spikes {
                 spikes.clear();
             }

@@ -380,7 +380,7 @@ impl LifGroup {
                 let factor = if g == 0.0 {
                     self.leak_decay[i]
                 } else {
-                    (-self.dt_over_tau_m[i] * total).exp()
+                    exp_step(-self.dt_over_tau_m[i] * total)
                 };
                 self.state[i].v_anchor = v_inf + (self.state[i].v_anchor - v_inf) * factor;
             }
@@ -516,6 +516,40 @@ impl LifGroup {
     }
 }
 
+/// `e^x` for the leak factor of one step, `x ≤ 0`. For `|x| < 1/32`, which covers a step
+/// of dt = 0.1 ms with τ_m = 10 ms up to a conductance of about 2 leak conductances, it
+/// takes the Taylor polynomial of degree 8, whose truncation error is below
+/// `(1/32)⁹/9! ≈ 8·10⁻²⁰`, far under the rounding of a double (1.1·10⁻¹⁶); the result is
+/// within a few units in the last place of `f64::exp`, and costs about a third as much.
+/// Larger `|x|` go to `f64::exp`.
+#[inline]
+pub(crate) fn exp_step(x: f64) -> f64 {
+    if !(-1.0 / 32.0..=0.0).contains(&x) {
+        return x.exp();
+    }
+    // Estrin's scheme: four short chains instead of one long one
+    const C: [f64; 9] = [
+        1.0,
+        1.0,
+        1.0 / 2.0,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5040.0,
+        1.0 / 40320.0,
+    ];
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    let p01 = C[0] + C[1] * x;
+    let p23 = C[2] + C[3] * x;
+    let p45 = C[4] + C[5] * x;
+    let p67 = C[6] + C[7] * x;
+    let low = p01 + p23 * x2;
+    let high = p45 + p67 * x2;
+    low + (high + C[8] * x4) * x4
+}
+
 /// The state of one neuron that every arrival reads and writes, kept in one place so that
 /// an arrival touches one cache line of it.
 #[derive(Debug, Clone, Copy)]
@@ -575,4 +609,25 @@ fn add_voltages_lazy(
         crossed |= v > v_th;
     }
     crossed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exp_step;
+
+    #[test]
+    fn exp_step_agrees_with_exp_to_a_few_ulp() {
+        let mut worst = 0.0f64;
+        for k in 0..=100_000 {
+            let x = -(k as f64) / 100_000.0 / 32.0;
+            let exact = x.exp();
+            let ulps = (exp_step(x) - exact).abs() / (exact * f64::EPSILON);
+            worst = worst.max(ulps);
+        }
+        assert!(worst <= 2.0, "largest error {worst} units in the last place");
+        // outside the polynomial's range the library function answers
+        for x in [-0.04, -1.0, -30.0, 0.5] {
+            assert_eq!(exp_step(x), x.exp());
+        }
+    }
 }

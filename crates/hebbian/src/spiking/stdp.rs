@@ -656,13 +656,18 @@ impl Plasticity {
         };
         let r = shared.rule;
         // potentiation from earlier (or same-step) presynaptic arrivals
-        for &s in incoming {
-            let s = s as usize;
-            let i = shared.pre_of[s] as usize;
-            let x_pre = shared.pre_at(&self.decay_pre, i, step);
-            let w_s = &mut w[s];
-            *w_s = (*w_s + r.a_plus * x_pre * r.potentiation_factor(*w_s)).clamp(r.w_min, r.w_max);
-        }
+        potentiate_column(
+            &r,
+            PreTraces {
+                pre_of: &shared.pre_of,
+                x_pre: &shared.x_pre,
+                last_pre: &shared.last_pre,
+                decay: &self.decay_pre,
+            },
+            incoming,
+            w,
+            step,
+        );
         // the spike enters the postsynaptic trace (all-to-all: it adds 1)
         debug_assert!(!r.pairing.sets_post());
         let x = shared.post_at(&self.decay_post, post, step);
@@ -713,7 +718,7 @@ impl Plasticity {
 /// arrays come as separate borrows so that the compiler knows that writing a weight
 /// changes no trace.
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
+#[inline]
 fn depress_row(
     r: &PairStdp,
     x_post: &[f64],
@@ -742,5 +747,27 @@ fn depress_row(
             }
         };
         *w = (*w - r.a_minus * x * r.depression_factor(*w)).clamp(r.w_min, r.w_max);
+    }
+}
+
+/// The presynaptic side of per-neuron traces, borrowed apart for [`potentiate_column`].
+struct PreTraces<'a> {
+    pre_of: &'a [u32],
+    x_pre: &'a [f64],
+    last_pre: &'a [u64],
+    decay: &'a Decay,
+}
+
+/// The `on_post` potentiation of [`Plasticity::on_post_neuron`] with per-neuron traces,
+/// for the synapses `incoming` of one postsynaptic neuron. The arrays come as separate
+/// borrows so that the compiler knows that writing a weight changes no trace.
+#[inline]
+fn potentiate_column(r: &PairStdp, pre: PreTraces<'_>, incoming: &[u32], w: &mut [f64], step: u64) {
+    for &s in incoming {
+        let s = s as usize;
+        let i = pre.pre_of[s] as usize;
+        let x_pre = decayed(pre.decay, pre.x_pre[i], step - pre.last_pre[i]);
+        let w_s = &mut w[s];
+        *w_s = (*w_s + r.a_plus * x_pre * r.potentiation_factor(*w_s)).clamp(r.w_min, r.w_max);
     }
 }
