@@ -74,6 +74,8 @@ pub struct PoissonGroup {
     /// `1/λ = −1/ln(1 − rate·dt)` per neuron, the mean of the exponential variable whose
     /// floor is the number of silent steps. `0` marks a silent neuron.
     inv_lambda: Vec<f64>,
+    /// The value of every `inv_lambda` when they are all equal.
+    shared_inv_lambda: Option<f64>,
     rngs: Vec<Rng>,
     /// Bucket `s mod CALENDAR_LEN` holds the neurons due at step `s`, for steps
     /// `base ≤ s < base + CALENDAR_LEN`.
@@ -94,6 +96,7 @@ impl PoissonGroup {
         check_rates(&rates, clock.dt())?;
         let mut group = PoissonGroup {
             inv_lambda: Vec::new(),
+            shared_inv_lambda: None,
             rates: Vec::new(),
             rngs,
             calendar: vec![NONE; CALENDAR_LEN],
@@ -145,6 +148,10 @@ impl PoissonGroup {
                 if p == 0.0 { 0.0 } else { -1.0 / (-p).ln_1p() }
             })
             .collect();
+        self.shared_inv_lambda = match self.inv_lambda.split_first() {
+            Some((&first, rest)) if rest.iter().all(|&x| x == first) => Some(first),
+            _ => None,
+        };
         self.rates = rates;
         self.pending.clear();
         self.calendar.fill(NONE);
@@ -156,18 +163,19 @@ impl PoissonGroup {
     }
 
     /// Draws the next spike of neuron `i` at `from` or later.
+    #[inline]
     fn schedule(&mut self, i: usize, from: u64) {
-        let inv_lambda = self.inv_lambda[i];
+        let inv_lambda = self.shared_inv_lambda.unwrap_or_else(|| self.inv_lambda[i]);
         if inv_lambda == 0.0 {
             return;
         }
 
         // K = ⌊E / λ⌋, geometric with success probability p
         let e: f64 = Exp1.sample(&mut self.rngs[i]);
-        let silent_steps = (e * inv_lambda).floor();
-
-        // a saturating cast sends astronomically rare gaps beyond the end of time
-        let next = from.saturating_add(silent_steps as u64);
+        // E / λ ≥ 0, so the cast's truncation is the floor; the cast saturates, which
+        // sends astronomically rare gaps beyond the end of time
+        let silent_steps = (e * inv_lambda) as u64;
+        let next = from.saturating_add(silent_steps);
         if next - self.base < CALENDAR_LEN as u64 {
             let head = &mut self.calendar[next as usize % CALENDAR_LEN];
             self.next_in_bucket[i] = *head;
@@ -336,7 +344,9 @@ impl GeneratorState {
 
     /// The step of the next event at or after the current one, or `limit`.
     pub(crate) fn next_spike(&self, limit: u64) -> u64 {
-        self.events.get(self.cursor).map_or(limit, |&(s, _)| s.min(limit))
+        self.events
+            .get(self.cursor)
+            .map_or(limit, |&(s, _)| s.min(limit))
     }
 
     /// Appends the neurons that spike at `step` to `spikes`, in increasing order.

@@ -663,28 +663,19 @@ fn deliver(
         }
         return;
     }
-    for &entry in arrivals {
-        // a per-synapse queue contains synapses
-        let range = if homogeneous {
-            if let Some(plasticity) = plasticity.as_mut() {
-                plasticity.pre_arrival(entry as usize, step);
+    // a per-synapse queue contains synapses
+    for &s in arrivals {
+        let s = s as usize;
+        let i = post[s] as usize;
+        if let Some(group) = target.as_deref_mut() {
+            match kind {
+                SynapseTarget::Voltage => group.add_voltage(i, w[s], step),
+                SynapseTarget::Conductance => group.add_conductance(i, w[s]),
+                SynapseTarget::None => {}
             }
-            row_start[entry as usize]..row_start[entry as usize + 1]
-        } else {
-            entry as usize..entry as usize + 1
-        };
-        for s in range {
-            let i = post[s] as usize;
-            if let Some(group) = target.as_deref_mut() {
-                match kind {
-                    SynapseTarget::Voltage => group.add_voltage(i, w[s], step),
-                    SynapseTarget::Conductance => group.add_conductance(i, w[s]),
-                    SynapseTarget::None => {}
-                }
-            }
-            if let Some(plasticity) = plasticity.as_mut() {
-                plasticity.on_pre_synapse(s, step, &mut w[s]);
-            }
+        }
+        if let Some(plasticity) = plasticity.as_mut() {
+            plasticity.on_pre(s, step, &mut w[s]);
         }
     }
 }

@@ -624,7 +624,10 @@ mod tests {
             let ulps = (exp_step(x) - exact).abs() / (exact * f64::EPSILON);
             worst = worst.max(ulps);
         }
-        assert!(worst <= 2.0, "largest error {worst} units in the last place");
+        assert!(
+            worst <= 2.0,
+            "largest error {worst} units in the last place"
+        );
         // outside the polynomial's range the library function answers
         for x in [-0.04, -1.0, -30.0, 0.5] {
             assert_eq!(exp_step(x), x.exp());

@@ -571,8 +571,8 @@ impl Plasticity {
 
     /// Records that a spike of presynaptic neuron `pre` reaches all its synapses at
     /// `step`. With per-neuron traces this updates its presynaptic trace once. Per-synapse
-    /// traces are updated in [`Plasticity::on_pre_synapse`] instead. Call it before the
-    /// `on_pre_synapse` calls of the same arrival.
+    /// traces are updated in [`Plasticity::on_pre`] instead. Call it before the
+    /// [`Plasticity::on_pre_row`] call of the same arrival.
     #[inline]
     pub(crate) fn pre_arrival(&mut self, pre: usize, step: u64) {
         let Some(shared) = self.shared.as_deref_mut() else {
@@ -586,28 +586,10 @@ impl Plasticity {
         shared.last_pre[pre] = step;
     }
 
-    /// Applies the `on_pre` update of synapse `s` at `step`: depression by the
-    /// postsynaptic trace, and with per-synapse traces the spike enters the presynaptic
-    /// trace.
-    #[inline]
-    pub(crate) fn on_pre_synapse(&mut self, s: usize, step: u64, w: &mut f64) {
-        let Some(shared) = self.shared.as_deref() else {
-            self.on_pre(s, step, w);
-            return;
-        };
-        let r = shared.rule;
-        let j = shared.post_of[s] as usize;
-        let x_post = shared.post_at(&self.decay_post, j, step);
-        // Without a postsynaptic trace the update leaves a weight within bounds as it is.
-        if x_post == 0.0 && (r.w_min..=r.w_max).contains(w) {
-            return;
-        }
-        *w = (*w - r.a_minus * x_post * r.depression_factor(*w)).clamp(r.w_min, r.w_max);
-    }
-
-    /// Applies [`Plasticity::on_pre_synapse`] to the synapses `first, first + 1, …` of
-    /// one presynaptic neuron, whose postsynaptic neurons are `posts` and whose weights
-    /// are `w`.
+    /// Applies the `on_pre` update (depression by the postsynaptic trace, and with
+    /// per-synapse traces the spike entering the presynaptic trace) to the synapses
+    /// `first, first + 1, …` of one presynaptic neuron, whose postsynaptic neurons are
+    /// `posts` and whose weights are `w`.
     #[inline]
     pub(crate) fn on_pre_row(&mut self, first: usize, posts: &[u32], w: &mut [f64], step: u64) {
         let Some(shared) = self.shared.as_deref() else {
