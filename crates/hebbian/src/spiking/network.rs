@@ -583,12 +583,17 @@ impl Network {
         // propagation: arrivals act on their target, then on_pre
         for connection in &mut self.connections {
             let synapses = &mut connection.synapses;
-            synapses.enqueue(n, &self.spikes[connection.pre]);
-            let arrivals = synapses.queue.take(n);
             let target = match &mut self.populations[connection.post] {
                 Population::Lif(group) => Some(group),
                 _ => None,
             };
+            // without delay the arrivals are this step's spikes, and need no queue
+            if synapses.delays == DelaySteps::Homogeneous(0) {
+                deliver(synapses, &self.spikes[connection.pre], target, n);
+                continue;
+            }
+            synapses.enqueue(n, &self.spikes[connection.pre]);
+            let arrivals = synapses.queue.take(n);
             deliver(synapses, &arrivals, target, n);
             synapses.queue.restore(n, arrivals);
         }
