@@ -906,6 +906,62 @@ fn per_neuron_traces_match_per_synapse() {
     }
 }
 
+/// Per-neuron traces are kept in units that are rescaled when the last event lies far
+/// back; sparse inputs, with gaps of seconds between events, cross many rescalings.
+#[test]
+fn per_neuron_traces_match_per_synapse_across_long_gaps() {
+    let run = |per_synapse: bool| {
+        let mut net = Network::new(DT, 5).unwrap();
+        let inputs = net.add_poisson(vec![0.5; 30]).unwrap();
+        let neurons = net
+            .add_lif(LifGroup::new(4, LifParams::default()).unwrap())
+            .unwrap();
+        let delays = if per_synapse {
+            Delays::Array(vec![0.3; 30 * 4])
+        } else {
+            Delays::Constant(0.3)
+        };
+        let spec = SynapseSpec::new(Connectivity::AllToAll, 16.0).delays(delays);
+        let syn = net.connect(inputs, neurons, &spec).unwrap();
+        let rule = PairStdp {
+            w_min: 14.0,
+            w_max: 18.0,
+            ..PairStdp::default()
+        };
+        net.set_plasticity(syn, StdpRule::Pair(rule)).unwrap();
+        let output = net
+            .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
+            .unwrap();
+        net.run(60_000.0).unwrap();
+        let spikes = net.spikes(output).unwrap().clone();
+        let weights = net.synapses(syn).weights().to_vec();
+        let traces: Vec<Vec<f64>> = (0..weights.len())
+            .map(|s| {
+                net.synapses(syn)
+                    .plasticity()
+                    .unwrap()
+                    .traces_at(s, 600_000)
+            })
+            .collect();
+        (spikes, weights, traces)
+    };
+    let (spikes_n, w_n, traces_n) = run(false);
+    let (spikes_s, w_s, traces_s) = run(true);
+    // about 900 input spikes in 60 s, each making every neuron fire
+    assert!(spikes_n.steps.len() > 1000, "too few output spikes to test");
+    assert_eq!(spikes_n, spikes_s);
+    assert!(w_n.iter().any(|&w| w != 16.0));
+    for (a, b) in w_n.iter().zip(&w_s) {
+        assert!((a - b).abs() <= 1e-12, "{a} against {b}");
+    }
+    for (a, b) in traces_n.iter().flatten().zip(traces_s.iter().flatten()) {
+        assert!(
+            (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+            "trace {a} against {b}"
+        );
+    }
+}
+
 /// Steps without work are skipped; a state monitor sampling every step makes every step
 /// run in full. Spikes, rates, weights and potentials must not depend on it.
 #[test]

@@ -227,7 +227,9 @@ impl PoissonGroup {
             self.pending.pop();
             spikes.push(i);
         }
-        spikes[start..].sort_unstable();
+        if spikes.len() - start > 1 {
+            spikes[start..].sort_unstable();
+        }
 
         // each emitted neuron draws its next spike
         for k in start..spikes.len() {

@@ -9,9 +9,12 @@
 //! they carry the same presynaptic trace. Likewise, all synapses onto one neuron carry
 //! the same postsynaptic trace. The group then keeps one presynaptic trace per presynaptic
 //! neuron and one postsynaptic trace per postsynaptic neuron, each updated once per
-//! spike instead of once per synapse. The values are the same traces as above. Only the
-//! rounding differs, because a trace is decayed in one step from its last spike rather
-//! than in pieces between the events of each synapse.
+//! spike instead of once per synapse. These traces are stored in units scaled by
+//! `e^{(t − t_0)/τ}` for an epoch `t_0` shared by the group: a spike at `t` adds
+//! `e^{(t − t_0)/τ}`, and the trace at `t` is the stored value times `e^{−(t − t_0)/τ}`,
+//! one factor for every neuron of a side. When `t − t_0` exceeds about 20 τ, every stored
+//! value is multiplied by `e^{−(t − t_0)/τ}` and `t_0` becomes `t`. The values are the
+//! same traces as above; only the rounding differs.
 //!
 //! Traces are dimensionless (a spike adds 1, or sets the trace to 1 for
 //! nearest-neighbour schemes); the amplitudes multiply them in the weight update.
@@ -318,17 +321,6 @@ fn check_bounds(model: &'static str, w_min: f64, w_max: f64) -> Result<()> {
     Ok(())
 }
 
-/// Returns a trace that was `x` at its last update, `steps` steps ago, decayed to now.
-/// A zero trace stays zero without a table look-up.
-#[inline(always)]
-fn decayed(decay: &Decay, x: f64, steps: u64) -> f64 {
-    if x == 0.0 || steps == 0 {
-        x
-    } else {
-        x * decay.factor(steps)
-    }
-}
-
 /// A plasticity rule for a synapse group.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StdpRule {
@@ -378,9 +370,67 @@ impl Decay {
     }
 }
 
+/// Traces of one side (all presynaptic or all postsynaptic neurons) of a group with
+/// per-neuron traces, in units scaled by `e^{(t − t_0)/τ}`: neuron `i`'s trace at step
+/// `n` is `scaled[i] · e^{−(n − n_0)·dt/τ}`, where `n_0` is the epoch of the group. A
+/// spike at step `n` adds `e^{(n − n_0)·dt/τ}`. Every trace of a side thus decays with
+/// one factor per step, with no record of each neuron's last spike.
+#[derive(Debug, Clone)]
+struct ScaledTraces {
+    scaled: Vec<f64>,
+    /// `e^{k·dt/τ}` and `e^{−k·dt/τ}` for `k = 0 … span`.
+    grow: Vec<f64>,
+    shrink: Vec<f64>,
+    dt_over_tau: f64,
+}
+
+impl ScaledTraces {
+    /// The epoch moves on when it lies this many steps behind, at most, so that the
+    /// scaled values stay below about `e^{20}` times the traces.
+    fn span(dt: f64, tau: f64) -> u64 {
+        ((20.0 * tau / dt).floor() as u64).clamp(1, 4096)
+    }
+
+    fn new(n: usize, dt: f64, tau: f64, span: u64) -> Self {
+        let dt_over_tau = dt / tau;
+        let grow = (0..=span).map(|k| (k as f64 * dt_over_tau).exp()).collect();
+        let shrink = (0..=span)
+            .map(|k| (-(k as f64) * dt_over_tau).exp())
+            .collect();
+        ScaledTraces {
+            scaled: vec![0.0; n],
+            grow,
+            shrink,
+            dt_over_tau,
+        }
+    }
+
+    /// `e^{−k·dt/τ}`, the factor from scaled units to the trace `k` steps after the epoch.
+    #[inline(always)]
+    fn shrink(&self, k: u64) -> f64 {
+        match self.shrink.get(k as usize) {
+            Some(&f) => f,
+            None => (-(k as f64) * self.dt_over_tau).exp(),
+        }
+    }
+
+    /// Adds a spike of neuron `i` `k` steps after the epoch (`k` at most the span).
+    #[inline(always)]
+    fn add_spike(&mut self, i: usize, k: u64) {
+        self.scaled[i] += self.grow[k as usize];
+    }
+
+    /// Moves the epoch `k` steps on.
+    fn rebase(&mut self, k: u64) {
+        let f = self.shrink(k);
+        for x in &mut self.scaled {
+            *x *= f;
+        }
+    }
+}
+
 /// Traces kept per neuron, for a pair rule with all-to-all pairing on a group with one
-/// delay. Each trace is stored as its value just after its last spike and the step of
-/// that spike.
+/// delay (see the module documentation), in the scaled units of [`ScaledTraces`].
 #[derive(Debug, Clone)]
 struct SharedTraces {
     /// The rule, a pair rule with all-to-all pairing.
@@ -388,27 +438,30 @@ struct SharedTraces {
     /// Presynaptic and postsynaptic neuron of each synapse.
     pre_of: Vec<u32>,
     post_of: Vec<u32>,
-    /// `x_pre` of each presynaptic neuron at `last_pre`.
-    x_pre: Vec<f64>,
-    last_pre: Vec<u64>,
-    /// `x_post` of each postsynaptic neuron at `last_post`.
-    x_post: Vec<f64>,
-    last_post: Vec<u64>,
+    /// `x_pre` of each presynaptic neuron and `x_post` of each postsynaptic neuron.
+    pre: ScaledTraces,
+    post: ScaledTraces,
+    /// The step at which scaled units equal the traces.
+    epoch: u64,
+    /// The epoch moves to the current step once it lies more than this many steps behind.
+    span: u64,
     /// Some postsynaptic neuron has spiked, so some `x_post` may be non-zero.
     any_post: bool,
 }
 
 impl SharedTraces {
-    /// Returns the presynaptic trace of neuron `i` at `step`.
+    /// Moves the epoch to `step` if it lies more than the span behind, and returns the
+    /// number of steps from the epoch to `step`.
     #[inline(always)]
-    fn pre_at(&self, decay: &Decay, i: usize, step: u64) -> f64 {
-        decayed(decay, self.x_pre[i], step - self.last_pre[i])
-    }
-
-    /// Returns the postsynaptic trace of neuron `j` at `step`.
-    #[inline(always)]
-    fn post_at(&self, decay: &Decay, j: usize, step: u64) -> f64 {
-        decayed(decay, self.x_post[j], step - self.last_post[j])
+    fn catch_up(&mut self, step: u64) -> u64 {
+        let k = step - self.epoch;
+        if k <= self.span {
+            return k;
+        }
+        self.pre.rebase(k);
+        self.post.rebase(k);
+        self.epoch = step;
+        0
     }
 }
 
@@ -476,14 +529,15 @@ impl Plasticity {
             return Ok(None);
         }
         let mut plasticity = Self::new(rule, 0, dt, step)?;
+        let span = ScaledTraces::span(dt, r.tau_plus).min(ScaledTraces::span(dt, r.tau_minus));
         plasticity.shared = Some(Box::new(SharedTraces {
             rule: r,
             pre_of: pre.to_vec(),
             post_of: post.to_vec(),
-            x_pre: vec![0.0; n_pre],
-            last_pre: vec![step; n_pre],
-            x_post: vec![0.0; n_post],
-            last_post: vec![step; n_post],
+            pre: ScaledTraces::new(n_pre, dt, r.tau_plus, span),
+            post: ScaledTraces::new(n_post, dt, r.tau_minus, span),
+            epoch: step,
+            span,
             any_post: false,
         }));
         Ok(Some(plasticity))
@@ -500,9 +554,10 @@ impl Plasticity {
     pub fn traces_at(&self, s: usize, step: u64) -> Vec<f64> {
         if let Some(shared) = &self.shared {
             let (i, j) = (shared.pre_of[s] as usize, shared.post_of[s] as usize);
+            let k = step - shared.epoch;
             return vec![
-                shared.pre_at(&self.decay_pre, i, step),
-                shared.post_at(&self.decay_post, j, step),
+                shared.pre.scaled[i] * shared.pre.shrink(k),
+                shared.post.scaled[j] * shared.post.shrink(k),
             ];
         }
         let k = step - self.last[s];
@@ -578,12 +633,10 @@ impl Plasticity {
         let Some(shared) = self.shared.as_deref_mut() else {
             return;
         };
-        let r = shared.rule;
         // all-to-all pairing: the spike adds 1 (this mode is not built for other schemes)
-        debug_assert!(!r.pairing.sets_pre());
-        let x = shared.pre_at(&self.decay_pre, pre, step);
-        shared.x_pre[pre] = x + 1.0;
-        shared.last_pre[pre] = step;
+        debug_assert!(!shared.rule.pairing.sets_pre());
+        let k = shared.catch_up(step);
+        shared.pre.add_spike(pre, k);
     }
 
     /// Applies the `on_pre` update (depression by the postsynaptic trace, and with
@@ -592,7 +645,7 @@ impl Plasticity {
     /// `posts` and whose weights are `w`.
     #[inline]
     pub(crate) fn on_pre_row(&mut self, first: usize, posts: &[u32], w: &mut [f64], step: u64) {
-        let Some(shared) = self.shared.as_deref() else {
+        let Some(shared) = self.shared.as_deref_mut() else {
             for (k, w) in w.iter_mut().enumerate() {
                 self.on_pre(first + k, step, w);
             }
@@ -609,16 +662,9 @@ impl Plasticity {
                 return;
             }
         }
-        depress_row(
-            r,
-            &shared.x_post,
-            &shared.last_post,
-            &self.decay_post.table,
-            self.decay_post.dt_over_tau,
-            posts,
-            w,
-            step,
-        );
+        let k = shared.catch_up(step);
+        let r = &shared.rule;
+        depress_row(r, &shared.post.scaled, shared.post.shrink(k), posts, w);
     }
 
     /// Applies the `on_post` updates of the synapses `incoming` onto postsynaptic neuron
@@ -636,26 +682,15 @@ impl Plasticity {
             }
             return;
         };
-        let r = shared.rule;
+        let k = shared.catch_up(step);
+        let r = &shared.rule;
         // potentiation from earlier (or same-step) presynaptic arrivals
-        potentiate_column(
-            &r,
-            PreTraces {
-                pre_of: &shared.pre_of,
-                x_pre: &shared.x_pre,
-                last_pre: &shared.last_pre,
-                decay: &self.decay_pre,
-            },
-            incoming,
-            w,
-            step,
-        );
+        let (x_pre, factor) = (&shared.pre.scaled, shared.pre.shrink(k));
+        potentiate_column(r, &shared.pre_of, x_pre, factor, incoming, w);
         // the spike enters the postsynaptic trace (all-to-all: it adds 1)
         debug_assert!(!r.pairing.sets_post());
-        let x = shared.post_at(&self.decay_post, post, step);
-        shared.x_post[post] = x + 1.0;
+        shared.post.add_spike(post, k);
         shared.any_post = true;
-        shared.last_post[post] = step;
     }
 
     /// Applies a spike of the postsynaptic neuron of synapse `s` at step `step`.
@@ -696,60 +731,39 @@ impl Plasticity {
     }
 }
 
-/// The `on_pre` depression of [`Plasticity::on_pre_row`] with per-neuron traces. The
-/// arrays come as separate borrows so that the compiler knows that writing a weight
-/// changes no trace.
-#[allow(clippy::too_many_arguments)]
+/// The `on_pre` depression of [`Plasticity::on_pre_row`] with per-neuron traces: `x_post`
+/// in scaled units and `factor` to turn them into traces at the current step. The arrays
+/// come as separate borrows so that the compiler knows that writing a weight changes no
+/// trace.
 #[inline]
-fn depress_row(
-    r: &PairStdp,
-    x_post: &[f64],
-    last_post: &[u64],
-    table: &[f64],
-    dt_over_tau: f64,
-    posts: &[u32],
-    w: &mut [f64],
-    step: u64,
-) {
+fn depress_row(r: &PairStdp, x_post: &[f64], factor: f64, posts: &[u32], w: &mut [f64]) {
     for (&j, w) in posts.iter().zip(w) {
-        let j = j as usize;
-        let x = x_post[j];
+        let x = x_post[j as usize];
         // Without a postsynaptic trace the update leaves a weight within bounds as it is.
         if x == 0.0 && (r.w_min..=r.w_max).contains(w) {
             continue;
         }
-        // the trace decayed to `step`, as `SharedTraces::post_at` computes it
-        let k = step - last_post[j];
-        let x = if x == 0.0 || k == 0 {
-            x
-        } else {
-            x * match table.get(k as usize) {
-                Some(&f) => f,
-                None => Decay::compute(dt_over_tau, k),
-            }
-        };
+        let x = x * factor;
         *w = (*w - r.a_minus * x * r.depression_factor(*w)).clamp(r.w_min, r.w_max);
     }
 }
 
-/// The presynaptic side of per-neuron traces, borrowed apart for [`potentiate_column`].
-struct PreTraces<'a> {
-    pre_of: &'a [u32],
-    x_pre: &'a [f64],
-    last_pre: &'a [u64],
-    decay: &'a Decay,
-}
-
 /// The `on_post` potentiation of [`Plasticity::on_post_neuron`] with per-neuron traces,
-/// for the synapses `incoming` of one postsynaptic neuron. The arrays come as separate
-/// borrows so that the compiler knows that writing a weight changes no trace.
+/// for the synapses `incoming` of one postsynaptic neuron: `x_pre` in scaled units and
+/// `factor` to turn them into traces at the current step.
 #[inline]
-fn potentiate_column(r: &PairStdp, pre: PreTraces<'_>, incoming: &[u32], w: &mut [f64], step: u64) {
+fn potentiate_column(
+    r: &PairStdp,
+    pre_of: &[u32],
+    x_pre: &[f64],
+    factor: f64,
+    incoming: &[u32],
+    w: &mut [f64],
+) {
     for &s in incoming {
         let s = s as usize;
-        let i = pre.pre_of[s] as usize;
-        let x_pre = decayed(pre.decay, pre.x_pre[i], step - pre.last_pre[i]);
+        let x = x_pre[pre_of[s] as usize] * factor;
         let w_s = &mut w[s];
-        *w_s = (*w_s + r.a_plus * x_pre * r.potentiation_factor(*w_s)).clamp(r.w_min, r.w_max);
+        *w_s = (*w_s + r.a_plus * x * r.potentiation_factor(*w_s)).clamp(r.w_min, r.w_max);
     }
 }
