@@ -589,7 +589,10 @@ impl Network {
             };
             // without delay the arrivals are this step's spikes, and need no queue
             if synapses.delays == DelaySteps::Homogeneous(0) {
-                deliver(synapses, &self.spikes[connection.pre], target, n);
+                let spikes = &self.spikes[connection.pre];
+                if !spikes.is_empty() {
+                    deliver(synapses, spikes, target, n);
+                }
                 continue;
             }
             synapses.enqueue(n, &self.spikes[connection.pre]);
@@ -600,7 +603,9 @@ impl Network {
 
         // reset, after the arrivals so that it overwrites their voltage jumps
         for (p, population) in self.populations.iter_mut().enumerate() {
-            if let Population::Lif(group) = population {
+            if let Population::Lif(group) = population
+                && !self.spikes[p].is_empty()
+            {
                 group.reset(n, &self.spikes[p]);
             }
         }
@@ -620,7 +625,10 @@ impl Network {
 
         // spike and rate monitors
         for monitor in &mut self.spike_monitors {
-            monitor.record(n, &self.spikes[monitor.population])?;
+            let spikes = &self.spikes[monitor.population];
+            if !spikes.is_empty() {
+                monitor.record(n, spikes)?;
+            }
         }
         for monitor in &mut self.rate_monitors {
             monitor.record(n, self.spikes[monitor.population].len())?;

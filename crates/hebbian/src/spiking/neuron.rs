@@ -376,11 +376,11 @@ impl LifGroup {
             // v relaxes towards v_inf with rate (1 + g)/τ_m, g held for the step
             if step >= self.state[i].refractory_until {
                 let total = 1.0 + g;
-                let v_inf = (self.v_rest[i] + g * self.e_e[i]) / total;
-                let factor = if g == 0.0 {
-                    self.leak_decay[i]
+                let (v_inf, factor) = if g == 0.0 {
+                    (self.v_rest[i], self.leak_decay[i])
                 } else {
-                    exp_step(-self.dt_over_tau_m[i] * total)
+                    let v_inf = (self.v_rest[i] + g * self.e_e[i]) / total;
+                    (v_inf, exp_step(-self.dt_over_tau_m[i] * total))
                 };
                 self.state[i].v_anchor = v_inf + (self.state[i].v_anchor - v_inf) * factor;
             }
