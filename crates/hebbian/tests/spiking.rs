@@ -906,6 +906,33 @@ fn per_neuron_traces_match_per_synapse() {
     }
 }
 
+/// The network's own spike counts agree with a spike monitor, across runs.
+#[test]
+fn spike_counts_match_a_spike_monitor() {
+    let mut net = Network::new(DT, 3).unwrap();
+    let inputs = net.add_poisson(vec![20.0; 30]).unwrap();
+    let neurons = net
+        .add_lif(LifGroup::new(5, LifParams::default()).unwrap())
+        .unwrap();
+    let spec = SynapseSpec::new(Connectivity::AllToAll, 6.0);
+    net.connect(inputs, neurons, &spec).unwrap();
+    let monitors = [inputs, neurons].map(|p| {
+        net.monitor_spikes(p, None, Box::new(SpikeRecord::default()))
+            .unwrap()
+    });
+    net.run(300.0).unwrap();
+    net.run(700.0).unwrap();
+    for (population, monitor) in [inputs, neurons].into_iter().zip(monitors) {
+        let record = net.spikes(monitor).unwrap();
+        let mut expected = vec![0u64; net.population_len(population)];
+        for &i in &record.neurons {
+            expected[i as usize] += 1;
+        }
+        assert!(expected.iter().sum::<u64>() > 50, "too few spikes to test");
+        assert_eq!(net.spike_counts(population), expected.as_slice());
+    }
+}
+
 /// Per-neuron traces are kept in units that are rescaled when the last event lies far
 /// back; sparse inputs, with gaps of seconds between events, cross many rescalings.
 #[test]

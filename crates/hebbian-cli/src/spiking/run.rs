@@ -20,8 +20,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use hebbian::spiking::{
-    Connectivity, Delays, InitialWeights, LifGroup, LifParams, Network, PairStdp, RateMonitorId,
-    SampleRecord, SpikeFileSink, SpikeGenerator, SpikeMonitorId, StateMonitorId, StdpRule,
+    Connectivity, Delays, InitialWeights, LifGroup, LifParams, Network, PairStdp, PopulationId,
+    RateMonitorId, SampleRecord, SpikeFileSink, SpikeGenerator, StateMonitorId, StdpRule,
     SynapseSpec, SynapseTarget, SynapsesId, Variable, read_spike_file,
 };
 use ndarray::Array1;
@@ -31,7 +31,7 @@ use super::config::{
     ConnectKind, GroupConfig, GroupKind, MonitorKind, PlasticityConfig, RuleKind,
     SpikingExperiment, StateVariable, TargetKind,
 };
-use super::sinks::{NpySampleSink, SpikeCounter};
+use super::sinks::NpySampleSink;
 use crate::experiment::RunOptions;
 use crate::experiment::{Source, input_error};
 use crate::output::RunDir;
@@ -85,7 +85,7 @@ struct Built {
     net: Network,
     synapses: BTreeMap<String, SynapsesId>,
     initial_weights: BTreeMap<String, Vec<f64>>,
-    counters: BTreeMap<String, SpikeMonitorId>,
+    groups: BTreeMap<String, PopulationId>,
     monitors: BTreeMap<String, MonitorHandle>,
 }
 
@@ -157,17 +157,6 @@ fn build(e: &SpikingExperiment, run_dir: &RunDir) -> Result<Built> {
         }
         initial_weights.insert(name.clone(), net.synapses(id).weights().to_vec());
         synapses.insert(name.clone(), id);
-    }
-
-    // a spike counter on every group
-    let mut counters = BTreeMap::new();
-    for (name, &id) in &groups {
-        let n = net.population_len(id);
-        let counter = SpikeCounter { counts: vec![0; n] };
-        counters.insert(
-            name.clone(),
-            net.monitor_spikes(id, None, Box::new(counter))?,
-        );
     }
 
     // the experiment's monitors
@@ -244,7 +233,7 @@ fn build(e: &SpikingExperiment, run_dir: &RunDir) -> Result<Built> {
         net,
         synapses,
         initial_weights,
-        counters,
+        groups,
         monitors,
     })
 }
@@ -286,12 +275,8 @@ pub fn run(e: &SpikingExperiment, source: &Source, options: &RunOptions) -> Resu
     let mut warnings = Vec::new();
     let mut group_stats = serde_json::Map::new();
     let mut spike_totals = BTreeMap::new();
-    for (name, &monitor) in &built.counters {
-        let counts = &built
-            .net
-            .spike_sink::<SpikeCounter>(monitor)
-            .expect("counter sink")
-            .counts;
+    for (name, &group) in &built.groups {
+        let counts = built.net.spike_counts(group);
         let total: u64 = counts.iter().sum();
         let silent = counts.iter().filter(|&&c| c == 0).count();
         spike_totals.insert(name.clone(), total);

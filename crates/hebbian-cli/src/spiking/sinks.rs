@@ -1,5 +1,4 @@
-//! Monitor sinks of the CLI: samples streamed straight into `.npy` files, and spike
-//! counters.
+//! Monitor sinks of the CLI: samples streamed straight into `.npy` files.
 //!
 //! A `.npy` file starts with a header that states the array's shape. The sink writes a
 //! fixed-size header first and rewrites it with the number of rows at every flush, which
@@ -11,7 +10,7 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use hebbian::spiking::{SampleSink, SpikeSink};
+use hebbian::spiking::SampleSink;
 
 /// Size of the header we write: a multiple of 64 bytes, as the format recommends.
 const HEADER_LEN: usize = 128;
@@ -163,25 +162,6 @@ impl SampleSink for NpySampleSink {
     fn flush(&mut self) -> hebbian::Result<()> {
         self.values.flush()?;
         self.times.flush()
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-/// Counts spikes per neuron.
-pub struct SpikeCounter {
-    /// Spikes of each neuron.
-    pub counts: Vec<u64>,
-}
-
-impl SpikeSink for SpikeCounter {
-    fn write(&mut self, _steps: &[u64], neurons: &[u32]) -> hebbian::Result<()> {
-        for &i in neurons {
-            self.counts[i as usize] += 1;
-        }
-        Ok(())
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -101,7 +101,8 @@ struct Connection {
 ///    resets come after synapses.
 /// 6. Plasticity `on_post` for every spiking neuron and its incoming plastic synapses,
 ///    after all `on_pre` effects of the step.
-/// 7. Spike and rate monitors record the spikes of step `n`.
+/// 7. The spike counts of every population ([`Network::spike_counts`]), then spike and
+///    rate monitors, record the spikes of step `n`.
 ///
 /// Steps 2 to 5 are Brian2's `groups`, `thresholds`, `synapses` and `resets` slots, with
 /// `on_pre` before `on_post` as Brian2 orders its pathways. A voltage jump at step `n`
@@ -122,6 +123,8 @@ pub struct Network {
     connections: Vec<Connection>,
     /// Spikes of the current step, per population.
     spikes: Vec<Vec<u32>>,
+    /// Spikes of each neuron since the population was added, per population.
+    spike_counts: Vec<Vec<u64>>,
     spike_monitors: Vec<SpikeMonitor>,
     state_monitors: Vec<StateMonitor>,
     rate_monitors: Vec<RateMonitor>,
@@ -136,6 +139,7 @@ impl Network {
             populations: Vec::new(),
             connections: Vec::new(),
             spikes: Vec::new(),
+            spike_counts: Vec::new(),
             spike_monitors: Vec::new(),
             state_monitors: Vec::new(),
             rate_monitors: Vec::new(),
@@ -156,6 +160,7 @@ impl Network {
                 population.len(),
             ));
         }
+        self.spike_counts.push(vec![0; population.len()]);
         self.populations.push(population);
         self.spikes.push(Vec::new());
         Ok(PopulationId(self.populations.len() - 1))
@@ -231,6 +236,11 @@ impl Network {
     /// Neurons of a population that spiked in the last step run.
     pub fn last_spikes(&self, population: PopulationId) -> &[u32] {
         &self.spikes[population.0]
+    }
+
+    /// Number of spikes of each neuron of a population since it was added.
+    pub fn spike_counts(&self, population: PopulationId) -> &[u64] {
+        &self.spike_counts[population.0]
     }
 
     /// Connects `pre` to `post`.
@@ -624,6 +634,11 @@ impl Network {
         }
 
         // spike and rate monitors
+        for (spikes, counts) in self.spikes.iter().zip(&mut self.spike_counts) {
+            for &i in spikes {
+                counts[i as usize] += 1;
+            }
+        }
         for monitor in &mut self.spike_monitors {
             let spikes = &self.spikes[monitor.population];
             if !spikes.is_empty() {

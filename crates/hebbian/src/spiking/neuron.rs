@@ -370,23 +370,30 @@ impl LifGroup {
     }
 
     fn integrate_conductance(&mut self, step: u64) {
-        for i in 0..self.state.len() {
-            let g = self.g[i];
+        let neurons = self
+            .state
+            .iter_mut()
+            .zip(self.g.iter_mut())
+            .zip(self.v_rest.iter().zip(&self.e_e))
+            .zip(self.leak_decay.iter().zip(&self.dt_over_tau_m))
+            .zip(&self.g_decay);
+        for ((((n, g), (&v_rest, &e_e)), (&leak_decay, &dt_over_tau_m)), &g_decay) in neurons {
+            let g_now = *g;
 
             // v relaxes towards v_inf with rate (1 + g)/τ_m, g held for the step
-            if step >= self.state[i].refractory_until {
-                let total = 1.0 + g;
-                let (v_inf, factor) = if g == 0.0 {
-                    (self.v_rest[i], self.leak_decay[i])
+            if step >= n.refractory_until {
+                let total = 1.0 + g_now;
+                let (v_inf, factor) = if g_now == 0.0 {
+                    (v_rest, leak_decay)
                 } else {
-                    let v_inf = (self.v_rest[i] + g * self.e_e[i]) / total;
-                    (v_inf, exp_step(-self.dt_over_tau_m[i] * total))
+                    let v_inf = (v_rest + g_now * e_e) / total;
+                    (v_inf, exp_step(-dt_over_tau_m * total))
                 };
-                self.state[i].v_anchor = v_inf + (self.state[i].v_anchor - v_inf) * factor;
+                n.v_anchor = v_inf + (n.v_anchor - v_inf) * factor;
             }
 
             // g decays exactly
-            self.g[i] = g * self.g_decay[i];
+            *g = g_now * g_decay;
         }
     }
 
