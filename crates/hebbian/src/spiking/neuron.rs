@@ -27,7 +27,9 @@
 //! makes the equation linear with constant coefficients. `v` then relaxes exactly towards
 //! `v_∞ = (v_rest + g E_e)/(1 + g)` with time constant `τ_m/(1 + g)`, and afterwards `g`
 //! decays exactly by `e^{−dt/τ_e}`. This "exponential Euler" step is exact when `g` is
-//! constant and first-order accurate in `dt` otherwise.
+//! constant and first-order accurate in `dt` otherwise. Its factor `e^{−(1 + g) dt/τ_m}`
+//! comes from a polynomial within 2 units in the last place of `f64::exp` when the
+//! exponent is above −1/32, and from `f64::exp` otherwise (see `exp_step`).
 //!
 //! Current-based input makes `v` jump by `w` mV when a spike arrives
 //! ([`LifGroup::add_voltage`]); conductance-based input makes `g` jump by `w`
