@@ -572,19 +572,16 @@ impl Network {
             }
         }
 
-        // state update
-        for population in &mut self.populations {
-            if let Population::Lif(group) = population {
-                group.integrate(n);
-            }
-        }
-
-        // threshold, and spikes of the inputs
+        // state update and threshold, and spikes of the inputs (populations do not
+        // interact before propagation, so each can finish both in turn)
         for (p, population) in self.populations.iter_mut().enumerate() {
             let spikes = &mut self.spikes[p];
             spikes.clear();
             match population {
-                Population::Lif(group) => group.threshold(n, spikes),
+                Population::Lif(group) => {
+                    group.integrate(n);
+                    group.threshold(n, spikes);
+                }
                 Population::Poisson(group) => group.emit(n, spikes),
                 Population::Generator(group) => group.emit(n, spikes),
             }
@@ -673,10 +670,7 @@ fn deliver(
     if homogeneous {
         // a homogeneous queue contains presynaptic neurons: each arrival is a whole row,
         // which acts on its targets first and then runs on_pre synapse by synapse
-        for &pre in arrivals {
-            let pre = pre as usize;
-            let range = row_start[pre]..row_start[pre + 1];
-            let (posts, w) = (&post[range.clone()], &mut w[range.clone()]);
+        let mut act = |posts: &[u32], w: &[f64]| {
             if let Some(group) = target.as_deref_mut() {
                 match kind {
                     SynapseTarget::Voltage => group.add_voltages(posts, w, step),
@@ -684,9 +678,14 @@ fn deliver(
                     SynapseTarget::None => {}
                 }
             }
-            if let Some(plasticity) = plasticity.as_mut() {
-                plasticity.pre_arrival(pre, step);
-                plasticity.on_pre_row(range.start, posts, w, step);
+        };
+        match plasticity.as_mut() {
+            Some(plasticity) => plasticity.on_pre_rows(arrivals, row_start, post, w, step, act),
+            None => {
+                for &pre in arrivals {
+                    let range = row_start[pre as usize]..row_start[pre as usize + 1];
+                    act(&post[range.clone()], &w[range]);
+                }
             }
         }
         return;

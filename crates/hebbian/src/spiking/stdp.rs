@@ -624,47 +624,57 @@ impl Plasticity {
         }
     }
 
-    /// Records that a spike of presynaptic neuron `pre` reaches all its synapses at
-    /// `step`. With per-neuron traces this updates its presynaptic trace once. Per-synapse
-    /// traces are updated in [`Plasticity::on_pre`] instead. Call it before the
-    /// [`Plasticity::on_pre_row`] call of the same arrival.
+    /// Applies the arrivals of one step in a group whose synapses share one delay. Each
+    /// entry of `arrivals` is a presynaptic neuron `i`, whose synapses are
+    /// `row_start[i] .. row_start[i + 1]` with postsynaptic neurons `post` and weights
+    /// `w`. For each, `target(posts, w)` applies the effect on the postsynaptic neurons
+    /// first; then each synapse is depressed by its postsynaptic trace, and the spike
+    /// enters the presynaptic trace (of the neuron with per-neuron traces, of each synapse
+    /// otherwise). Per-neuron traces are brought to `step` once for all arrivals.
     #[inline]
-    pub(crate) fn pre_arrival(&mut self, pre: usize, step: u64) {
+    pub(crate) fn on_pre_rows(
+        &mut self,
+        arrivals: &[u32],
+        row_start: &[usize],
+        post: &[u32],
+        w: &mut [f64],
+        step: u64,
+        mut target: impl FnMut(&[u32], &[f64]),
+    ) {
         let Some(shared) = self.shared.as_deref_mut() else {
+            for &i in arrivals {
+                let range = row_start[i as usize]..row_start[i as usize + 1];
+                target(&post[range.clone()], &w[range.clone()]);
+                for s in range {
+                    self.on_pre(s, step, &mut w[s]);
+                }
+            }
             return;
         };
-        // all-to-all pairing: the spike adds 1 (this mode is not built for other schemes)
+        // all-to-all pairing: a spike adds 1 (this mode is not built for other schemes)
         debug_assert!(!shared.rule.pairing.sets_pre());
         let k = shared.catch_up(step);
-        shared.pre.add_spike(pre, k);
-    }
-
-    /// Applies the `on_pre` update (depression by the postsynaptic trace, and with
-    /// per-synapse traces the spike entering the presynaptic trace) to the synapses
-    /// `first, first + 1, …` of one presynaptic neuron, whose postsynaptic neurons are
-    /// `posts` and whose weights are `w`.
-    #[inline]
-    pub(crate) fn on_pre_row(&mut self, first: usize, posts: &[u32], w: &mut [f64], step: u64) {
-        let Some(shared) = self.shared.as_deref_mut() else {
-            for (k, w) in w.iter_mut().enumerate() {
-                self.on_pre(first + k, step, w);
-            }
-            return;
-        };
         let r = &shared.rule;
-        if !shared.any_post {
-            // every x_post is zero: the update only clips weights that are out of bounds
-            // (a fold without early exit, which the compiler vectorizes)
-            let within = w
-                .iter()
-                .fold(true, |ok, &w| ok & (w >= r.w_min) & (w <= r.w_max));
-            if within {
-                return;
+        let (grow, factor) = (shared.pre.grow[k as usize], shared.post.shrink(k));
+        for &i in arrivals {
+            let i = i as usize;
+            let range = row_start[i]..row_start[i + 1];
+            let (posts, w) = (&post[range.clone()], &mut w[range]);
+            target(posts, w);
+            shared.pre.scaled[i] += grow;
+            if shared.any_post {
+                depress_row(r, &shared.post.scaled, factor, posts, w);
+            } else {
+                // every x_post is zero: the update only clips weights that are out of
+                // bounds (a fold without early exit, which the compiler vectorizes)
+                let within = w
+                    .iter()
+                    .fold(true, |ok, &w| ok & (w >= r.w_min) & (w <= r.w_max));
+                if !within {
+                    depress_row(r, &shared.post.scaled, factor, posts, w);
+                }
             }
         }
-        let k = shared.catch_up(step);
-        let r = &shared.rule;
-        depress_row(r, &shared.post.scaled, shared.post.shrink(k), posts, w);
     }
 
     /// Applies the `on_post` updates of the synapses `incoming` onto postsynaptic neuron
@@ -731,7 +741,7 @@ impl Plasticity {
     }
 }
 
-/// The `on_pre` depression of [`Plasticity::on_pre_row`] with per-neuron traces: `x_post`
+/// The `on_pre` depression of [`Plasticity::on_pre_rows`] with per-neuron traces: `x_post`
 /// in scaled units and `factor` to turn them into traces at the current step. The arrays
 /// come as separate borrows so that the compiler knows that writing a weight changes no
 /// trace.
