@@ -934,9 +934,9 @@ fn spike_counts_match_a_spike_monitor() {
 }
 
 /// Per-neuron traces are kept in units that are rescaled when the last event lies far
-/// back; sparse inputs, with gaps of seconds between events, cross many rescalings.
+/// back. Sparse inputs, with gaps of seconds between events, cross many rescalings.
 #[test]
-fn per_neuron_traces_match_per_synapse_across_long_gaps() {
+fn per_neuron_traces_sparse_input() {
     let run = |per_synapse: bool| {
         let mut net = Network::new(DT, 5).unwrap();
         let inputs = net.add_poisson(vec![0.5; 30]).unwrap();

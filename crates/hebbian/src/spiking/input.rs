@@ -195,10 +195,10 @@ impl PoissonGroup {
                 .is_some_and(|&Reverse((next, _))| next == step)
     }
 
-    /// The first step in `step..limit` at which some neuron spikes, or `limit`; `step`
-    /// must not precede the last emitted step.
+    /// Returns the first step in `step..limit` at which some neuron spikes, or `limit`;
+    /// `step` must not precede the last emitted step.
     pub(crate) fn next_spike(&self, step: u64, limit: u64) -> u64 {
-        // the ring holds the spikes before `base + CALENDAR_LEN`, the heap the later ones
+        // spikes before `base + CALENDAR_LEN` are in the ring, later ones in the heap
         let ring_end = limit.min(self.base + CALENDAR_LEN as u64);
         let in_ring = (step..ring_end).find(|&s| self.calendar[s as usize % CALENDAR_LEN] != NONE);
         let in_heap = self.pending.peek().map(|&Reverse((next, _))| next);
@@ -344,7 +344,7 @@ impl GeneratorState {
             .is_some_and(|&(s, _)| s == step)
     }
 
-    /// The step of the next event at or after the current one, or `limit`.
+    /// Returns the step of the next event at or after the current one, or `limit`.
     pub(crate) fn next_spike(&self, limit: u64) -> u64 {
         self.events
             .get(self.cursor)

@@ -265,7 +265,7 @@ impl RateMonitor {
         }
     }
 
-    /// The first step at or after `step` that closes a bin.
+    /// Returns the first step at or after `step` that closes a bin.
     pub(crate) fn next_bin_end(&self, step: u64) -> u64 {
         (step + 1).div_ceil(self.bin) * self.bin - 1
     }

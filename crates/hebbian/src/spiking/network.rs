@@ -518,7 +518,7 @@ impl Network {
     /// or `end`. Every step before it is idle (see [`Network::is_idle`]) unless a monitor
     /// samples in it.
     fn next_work(&self, n: u64, end: u64) -> u64 {
-        // a LIF group that is not idle answers at once, before any search
+        // a LIF group that is not idle has work now, and no search is needed
         let busy = |p: &Population| matches!(p, Population::Lif(group) if !group.is_idle());
         if self.populations.iter().any(busy) {
             return n;

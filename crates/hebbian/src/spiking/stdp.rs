@@ -628,9 +628,9 @@ impl Plasticity {
     /// entry of `arrivals` is a presynaptic neuron `i`, whose synapses are
     /// `row_start[i] .. row_start[i + 1]` with postsynaptic neurons `post` and weights
     /// `w`. For each, `target(posts, w)` applies the effect on the postsynaptic neurons
-    /// first; then each synapse is depressed by its postsynaptic trace, and the spike
-    /// enters the presynaptic trace (of the neuron with per-neuron traces, of each synapse
-    /// otherwise). Per-neuron traces are brought to `step` once for all arrivals.
+    /// first. Then each synapse is depressed by its postsynaptic trace, and the spike
+    /// enters the presynaptic trace: the neuron's with per-neuron traces, each synapse's
+    /// otherwise. Per-neuron traces are brought to `step` once for all arrivals.
     #[inline]
     pub(crate) fn on_pre_rows(
         &mut self,
@@ -741,10 +741,9 @@ impl Plasticity {
     }
 }
 
-/// The `on_pre` depression of [`Plasticity::on_pre_rows`] with per-neuron traces: `x_post`
-/// in scaled units and `factor` to turn them into traces at the current step. The arrays
-/// come as separate borrows so that the compiler knows that writing a weight changes no
-/// trace.
+/// Applies the `on_pre` depression of [`Plasticity::on_pre_rows`] with per-neuron traces:
+/// `x_post` in scaled units and `factor` to turn them into traces at the current step.
+/// The arrays come as separate borrows, so writing a weight provably changes no trace.
 #[inline]
 fn depress_row(r: &PairStdp, x_post: &[f64], factor: f64, posts: &[u32], w: &mut [f64]) {
     for (&j, w) in posts.iter().zip(w) {
@@ -758,9 +757,9 @@ fn depress_row(r: &PairStdp, x_post: &[f64], factor: f64, posts: &[u32], w: &mut
     }
 }
 
-/// The `on_post` potentiation of [`Plasticity::on_post_neuron`] with per-neuron traces,
-/// for the synapses `incoming` of one postsynaptic neuron: `x_pre` in scaled units and
-/// `factor` to turn them into traces at the current step.
+/// Applies the `on_post` potentiation of [`Plasticity::on_post_neuron`] with per-neuron
+/// traces to the synapses `incoming` of one postsynaptic neuron: `x_pre` in scaled units
+/// and `factor` to turn them into traces at the current step.
 #[inline]
 fn potentiate_column(
     r: &PairStdp,

@@ -328,7 +328,7 @@ impl DelayQueue {
         self.buckets[(step & self.mask) as usize].is_empty()
     }
 
-    /// The first step in `step..limit` at which something arrives, or `limit`. Every
+    /// Returns the first step in `step..limit` at which something arrives, or `limit`. Every
     /// pending arrival lies within one turn of the ring from `step`.
     pub(crate) fn next_arrival(&self, step: u64, limit: u64) -> u64 {
         let turn = step.saturating_add(self.mask + 1);
