@@ -847,62 +847,117 @@ fn connectivity_kinds_and_storage() {
     }
 }
 
+/// Output spikes, final weights and the traces of every synapse, from [`run_pair_stdp`].
+struct PairRun {
+    spikes: SpikeRecord,
+    weights: Vec<f64>,
+    traces: Vec<Vec<f64>>,
+}
+
+/// Runs Poisson inputs at `rates` onto `n_post` default LIF neurons through the synapses
+/// `spec` with pair STDP `rule`, and reads the traces at `trace_step`. The delay `delay`
+/// (ms) is given once for the group, or to each synapse when `per_synapse` is set.
+#[allow(clippy::too_many_arguments)]
+fn run_pair_stdp(
+    seed: u64,
+    rates: Vec<f64>,
+    n_post: usize,
+    spec: &SynapseSpec,
+    delay: f64,
+    per_synapse: bool,
+    rule: PairStdp,
+    duration: f64,
+    trace_step: u64,
+) -> PairRun {
+    let n_pre = rates.len();
+    let mut net = Network::new(DT, seed).unwrap();
+    let inputs = net.add_poisson(rates).unwrap();
+    let neurons = net
+        .add_lif(LifGroup::new(n_post, LifParams::default()).unwrap())
+        .unwrap();
+    let delays = if per_synapse {
+        Delays::Array(vec![delay; n_pre * n_post])
+    } else {
+        Delays::Constant(delay)
+    };
+    let syn = net
+        .connect(inputs, neurons, &spec.clone().delays(delays))
+        .unwrap();
+    net.set_plasticity(syn, StdpRule::Pair(rule)).unwrap();
+    let output = net
+        .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    net.run(duration).unwrap();
+
+    let spikes = net.spikes(output).unwrap().clone();
+    let weights = net.synapses(syn).weights().to_vec();
+    let plasticity = net.synapses(syn).plasticity().unwrap();
+    let traces = (0..weights.len())
+        .map(|s| plasticity.traces_at(s, trace_step))
+        .collect();
+    PairRun {
+        spikes,
+        weights,
+        traces,
+    }
+}
+
+/// Asserts that a run with per-neuron traces and one with per-synapse traces agree: the
+/// same spikes, and weights and traces equal up to rounding.
+fn assert_runs_agree(neuron: &PairRun, synapse: &PairRun, context: &str) {
+    assert_eq!(neuron.spikes, synapse.spikes, "{context}");
+    for (a, b) in neuron.weights.iter().zip(&synapse.weights) {
+        assert!((a - b).abs() <= 1e-12, "{context}: {a} against {b}");
+    }
+    let traces = neuron.traces.iter().flatten();
+    for (a, b) in traces.zip(synapse.traces.iter().flatten()) {
+        assert!(
+            (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+            "{context}: trace {a} against {b}"
+        );
+    }
+}
+
 /// A group with one delay keeps its pair traces per neuron; the same group with that
 /// delay given per synapse keeps them per synapse. Both must give the same weights up to
 /// rounding and the same spikes.
 #[test]
 fn per_neuron_traces_match_per_synapse() {
+    let spec = SynapseSpec::new(Connectivity::AllToAll, 0.0).weights(InitialWeights::Uniform {
+        low: 0.5,
+        high: 2.0,
+    });
     for mu in [0.0, 0.5] {
-        let run = |per_synapse: bool| {
-            let mut net = Network::new(DT, 21).unwrap();
-            let inputs = net.add_poisson(vec![40.0; 50]).unwrap();
-            let neurons = net
-                .add_lif(LifGroup::new(20, LifParams::default()).unwrap())
-                .unwrap();
-            let delays = if per_synapse {
-                Delays::Array(vec![0.6; 50 * 20])
-            } else {
-                Delays::Constant(0.6)
-            };
-            let spec = SynapseSpec::new(Connectivity::AllToAll, 0.0)
-                .weights(InitialWeights::Uniform {
-                    low: 0.5,
-                    high: 2.0,
-                })
-                .delays(delays);
-            let syn = net.connect(inputs, neurons, &spec).unwrap();
-            let rule = PairStdp {
-                w_max: 2.0,
-                mu,
-                ..PairStdp::default()
-            };
-            net.set_plasticity(syn, StdpRule::Pair(rule)).unwrap();
-            let output = net
-                .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
-                .unwrap();
-            net.run(2000.0).unwrap();
-            let spikes = net.spikes(output).unwrap().clone();
-            let weights = net.synapses(syn).weights().to_vec();
-            let traces: Vec<Vec<f64>> = (0..weights.len())
-                .map(|s| net.synapses(syn).plasticity().unwrap().traces_at(s, 20_000))
-                .collect();
-            (spikes, weights, traces)
+        let rule = PairStdp {
+            w_max: 2.0,
+            mu,
+            ..PairStdp::default()
         };
-        let (spikes_n, w_n, traces_n) = run(false);
-        let (spikes_s, w_s, traces_s) = run(true);
-        assert!(spikes_n.steps.len() > 100, "too few output spikes to test");
-        assert_eq!(spikes_n, spikes_s, "mu = {mu}");
-        let changed = w_n.iter().filter(|&&w| w != 0.5 && w != 2.0).count();
+        let run = |per_synapse| {
+            run_pair_stdp(
+                21,
+                vec![40.0; 50],
+                20,
+                &spec,
+                0.6,
+                per_synapse,
+                rule,
+                2000.0,
+                20_000,
+            )
+        };
+        let (neuron, synapse) = (run(false), run(true));
+        assert!(
+            neuron.spikes.steps.len() > 100,
+            "too few output spikes to test"
+        );
+        let changed = neuron
+            .weights
+            .iter()
+            .filter(|&&w| w != 0.5 && w != 2.0)
+            .count();
         assert!(changed > 0);
-        for (a, b) in w_n.iter().zip(&w_s) {
-            assert!((a - b).abs() <= 1e-12, "mu = {mu}: {a} against {b}");
-        }
-        for (a, b) in traces_n.iter().flatten().zip(traces_s.iter().flatten()) {
-            assert!(
-                (a - b).abs() <= 1e-12 * a.abs().max(1.0),
-                "mu = {mu}: trace {a} against {b}"
-            );
-        }
+        assert_runs_agree(&neuron, &synapse, &format!("mu = {mu}"));
     }
 }
 
@@ -937,56 +992,74 @@ fn spike_counts_match_a_spike_monitor() {
 /// back. Sparse inputs, with gaps of seconds between events, cross many rescalings.
 #[test]
 fn per_neuron_traces_sparse_input() {
+    let spec = SynapseSpec::new(Connectivity::AllToAll, 16.0);
+    let rule = PairStdp {
+        w_min: 14.0,
+        w_max: 18.0,
+        ..PairStdp::default()
+    };
+    let run = |per_synapse| {
+        run_pair_stdp(
+            5,
+            vec![0.5; 30],
+            4,
+            &spec,
+            0.3,
+            per_synapse,
+            rule,
+            60_000.0,
+            600_000,
+        )
+    };
+    let (neuron, synapse) = (run(false), run(true));
+    // About 900 input spikes in 60 s; a weight above the 15 mV from rest to threshold
+    // makes a neuron at rest fire.
+    assert!(
+        neuron.spikes.steps.len() > 1000,
+        "too few output spikes to test"
+    );
+    assert!(neuron.weights.iter().any(|&w| w != 16.0));
+    assert_runs_agree(&neuron, &synapse, "sparse input");
+}
+
+/// A trace can be read at a step that precedes the group's epoch, which a later spike of
+/// another input moved on, as long as the step follows the synapse's last spike.
+#[test]
+fn per_neuron_traces_read_before_epoch() {
+    let rule = PairStdp {
+        tau_plus: 2000.0,
+        ..PairStdp::default()
+    };
     let run = |per_synapse: bool| {
-        let mut net = Network::new(DT, 5).unwrap();
-        let inputs = net.add_poisson(vec![0.5; 30]).unwrap();
+        let mut net = Network::new(DT, 1).unwrap();
+        // input 0 at 1 ms, input 1 at 5 s, past the 409.6 ms the epoch may lag behind
+        let generator = SpikeGenerator::new(2, &[(0, 1.0), (1, 5000.0)]);
+        let inputs = net.add_spike_generator(&generator).unwrap();
         let neurons = net
-            .add_lif(LifGroup::new(4, LifParams::default()).unwrap())
+            .add_lif(LifGroup::new(1, LifParams::default()).unwrap())
             .unwrap();
         let delays = if per_synapse {
-            Delays::Array(vec![0.3; 30 * 4])
+            Delays::Array(vec![0.0; 2])
         } else {
-            Delays::Constant(0.3)
+            Delays::Constant(0.0)
         };
-        let spec = SynapseSpec::new(Connectivity::AllToAll, 16.0).delays(delays);
+        let spec = SynapseSpec::new(Connectivity::AllToAll, 1.0).delays(delays);
         let syn = net.connect(inputs, neurons, &spec).unwrap();
-        let rule = PairStdp {
-            w_min: 14.0,
-            w_max: 18.0,
-            ..PairStdp::default()
-        };
         net.set_plasticity(syn, StdpRule::Pair(rule)).unwrap();
-        let output = net
-            .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
-            .unwrap();
-        net.run(60_000.0).unwrap();
-        let spikes = net.spikes(output).unwrap().clone();
-        let weights = net.synapses(syn).weights().to_vec();
-        let traces: Vec<Vec<f64>> = (0..weights.len())
-            .map(|s| {
-                net.synapses(syn)
-                    .plasticity()
-                    .unwrap()
-                    .traces_at(s, 600_000)
-            })
-            .collect();
-        (spikes, weights, traces)
+        net.run(6000.0).unwrap();
+        net.synapses(syn).plasticity().unwrap().traces_at(0, 10_000)[0]
     };
-    let (spikes_n, w_n, traces_n) = run(false);
-    let (spikes_s, w_s, traces_s) = run(true);
-    // about 900 input spikes in 60 s, each making every neuron fire
-    assert!(spikes_n.steps.len() > 1000, "too few output spikes to test");
-    assert_eq!(spikes_n, spikes_s);
-    assert!(w_n.iter().any(|&w| w != 16.0));
-    for (a, b) in w_n.iter().zip(&w_s) {
-        assert!((a - b).abs() <= 1e-12, "{a} against {b}");
-    }
-    for (a, b) in traces_n.iter().flatten().zip(traces_s.iter().flatten()) {
-        assert!(
-            (a - b).abs() <= 1e-12 * a.abs().max(1.0),
-            "trace {a} against {b}"
-        );
-    }
+    let (neuron, synapse) = (run(false), run(true));
+    // the spike at step 10, read at step 10 000
+    let expected = (-9990.0 * DT / 2000.0_f64).exp();
+    assert!(
+        (neuron - expected).abs() <= 1e-12,
+        "{neuron} against {expected}"
+    );
+    assert!(
+        (synapse - expected).abs() <= 1e-12,
+        "{synapse} against {expected}"
+    );
 }
 
 /// Steps without work are skipped; a state monitor sampling every step makes every step

@@ -540,8 +540,8 @@ impl Network {
         next
     }
 
-    /// Runs one step in the order documented at [`Network`]. `may_be_idle` is false when
-    /// the caller knows that the step has work.
+    /// Runs one step in the order documented at [`Network`]. Pass `may_be_idle = false`
+    /// when [`Network::next_work`] returned this step, which skips the idle test.
     fn step(&mut self, may_be_idle: bool) -> Result<()> {
         let n = self.clock.step();
 
@@ -630,7 +630,7 @@ impl Network {
             }
         }
 
-        // spike and rate monitors
+        // spike counts, then spike and rate monitors
         for (spikes, counts) in self.spikes.iter().zip(&mut self.spike_counts) {
             for &i in spikes {
                 counts[i as usize] += 1;

@@ -297,26 +297,19 @@ impl LifGroup {
         }
     }
 
-    /// `e^{−k·dt/τ_m}` for neuron `i`.
+    /// Returns the leak factors of the group, borrowed apart from its other fields.
     #[inline(always)]
-    fn decay(&self, i: usize, k: u64) -> f64 {
-        match self.decay_table.get(k as usize) {
-            Some(&f) => f,
-            None => (-(k as f64 * self.dt_over_tau_m[i])).exp(),
+    fn lazy_decay(&self) -> LazyDecay<'_> {
+        LazyDecay {
+            table: &self.decay_table,
+            dt_over_tau_m: &self.dt_over_tau_m,
         }
     }
 
     /// Potential of neuron `i` at the start of step `step`, from its anchor.
     #[inline]
     fn potential_at(&self, i: usize, step: u64) -> f64 {
-        let a = self.state[i].anchor;
-        let v_a = self.state[i].v_anchor;
-        if step <= a {
-            // refractory neurons are anchored at the end of their refractory period
-            return v_a;
-        }
-        let v_rest = self.v_rest[i];
-        v_rest + (v_a - v_rest) * self.decay(i, step - a)
+        self.state[i].potential_at(i, self.v_rest[i], step, &self.lazy_decay())
     }
 
     fn mark_candidate(&mut self, i: usize) {
@@ -492,6 +485,8 @@ impl LifGroup {
             dt_over_tau_m: &self.dt_over_tau_m,
         };
         let (v_rest, v_th) = (&self.v_rest, &self.v_th);
+        // `self.state` is borrowed mutably below, so the borrows above are taken field by
+        // field rather than through `lazy_decay`
         let crossed = if self.uniform {
             let shared = (v_rest[0], v_th[0]);
             add_voltages_lazy(&mut self.state, |_| shared, &decay, posts, w, step)
@@ -525,12 +520,13 @@ impl LifGroup {
     }
 }
 
-/// `e^x` for the leak factor of one step, `x ≤ 0`. For `|x| < 1/32`, which covers a step
-/// of dt = 0.1 ms with τ_m = 10 ms up to a conductance of about 2 leak conductances, it
-/// takes the Taylor polynomial of degree 8, whose truncation error is below
-/// `(1/32)⁹/9! ≈ 8·10⁻²⁰`, far under the rounding of a double (1.1·10⁻¹⁶); the result is
-/// within a few units in the last place of `f64::exp`, and costs about a third as much.
-/// Larger `|x|` go to `f64::exp`.
+/// Returns `e^x` for the leak factor of one step, `x ≤ 0`.
+///
+/// For `|x| < 1/32` it takes the Taylor polynomial of degree 8, whose truncation error
+/// is below `(1/32)⁹/9! ≈ 8·10⁻²⁰`, far under the rounding of a double (1.1·10⁻¹⁶). That
+/// range covers a step of dt = 0.1 ms with τ_m = 10 ms up to a conductance of about 2
+/// leak conductances. The result is within 2 units in the last place of `f64::exp`
+/// (tested). Larger `|x|` go to `f64::exp`.
 #[inline]
 pub(crate) fn exp_step(x: f64) -> f64 {
     if !(-1.0 / 32.0..=0.0).contains(&x) {
@@ -572,11 +568,34 @@ struct NeuronState {
     refractory_until: u64,
 }
 
+impl NeuronState {
+    /// Returns the potential of neuron `i` at the start of `step`, from its anchor.
+    #[inline(always)]
+    fn potential_at(&self, i: usize, v_rest: f64, step: u64, decay: &LazyDecay<'_>) -> f64 {
+        if step <= self.anchor {
+            // refractory neurons are anchored at the end of their refractory period
+            return self.v_anchor;
+        }
+        v_rest + (self.v_anchor - v_rest) * decay.factor(i, step - self.anchor)
+    }
+}
+
 /// The leak factors `e^{−k·dt/τ_m}`: a table for the group's shared `τ_m`, or `dt/τ_m` per
 /// neuron to compute them.
 struct LazyDecay<'a> {
     table: &'a [f64],
     dt_over_tau_m: &'a [f64],
+}
+
+impl LazyDecay<'_> {
+    /// Returns `e^{−k·dt/τ_m}` for neuron `i`.
+    #[inline(always)]
+    fn factor(&self, i: usize, k: u64) -> f64 {
+        match self.table.get(k as usize) {
+            Some(&f) => f,
+            None => (-(k as f64 * self.dt_over_tau_m[i])).exp(),
+        }
+    }
 }
 
 /// Adds the voltage jumps `w[k]` to the neurons `posts[k]` of a current-based group at
@@ -602,17 +621,7 @@ fn add_voltages_lazy(
             continue;
         }
         let (v_rest, v_th) = params(i);
-        // the potential at the start of step `next`, as `LifGroup::potential_at` computes it
-        let v = if next <= n.anchor {
-            n.v_anchor
-        } else {
-            let k = next - n.anchor;
-            let f = match decay.table.get(k as usize) {
-                Some(&f) => f,
-                None => (-(k as f64 * decay.dt_over_tau_m[i])).exp(),
-            };
-            v_rest + (n.v_anchor - v_rest) * f
-        } + w;
+        let v = n.potential_at(i, v_rest, next, decay) + w;
         n.v_anchor = v;
         n.anchor = next;
         crossed |= v > v_th;

@@ -10,7 +10,7 @@
 //! the same postsynaptic trace. The group then keeps one presynaptic trace per presynaptic
 //! neuron and one postsynaptic trace per postsynaptic neuron, each updated once per
 //! spike instead of once per synapse. These traces are stored in units scaled by
-//! `e^{(t − t_0)/τ}` for an epoch `t_0` shared by the group: a spike at `t` adds
+//! `e^{(t − t_0)/τ}` for an epoch `t_0` shared by the group. A spike at `t` adds
 //! `e^{(t − t_0)/τ}`, and the trace at `t` is the stored value times `e^{−(t − t_0)/τ}`,
 //! one factor for every neuron of a side. When `t − t_0` exceeds about 20 τ, every stored
 //! value is multiplied by `e^{−(t − t_0)/τ}` and `t_0` becomes `t`. The values are the
@@ -385,7 +385,7 @@ struct ScaledTraces {
 }
 
 impl ScaledTraces {
-    /// The epoch moves on when it lies this many steps behind, at most, so that the
+    /// Returns how many steps the epoch may lie behind before it moves on, so that the
     /// scaled values stay below about `e^{20}` times the traces.
     fn span(dt: f64, tau: f64) -> u64 {
         ((20.0 * tau / dt).floor() as u64).clamp(1, 4096)
@@ -405,12 +405,23 @@ impl ScaledTraces {
         }
     }
 
-    /// `e^{−k·dt/τ}`, the factor from scaled units to the trace `k` steps after the epoch.
+    /// Returns `e^{−k·dt/τ}`, the factor from scaled units to the trace `k` steps after
+    /// the epoch.
     #[inline(always)]
     fn shrink(&self, k: u64) -> f64 {
         match self.shrink.get(k as usize) {
             Some(&f) => f,
             None => (-(k as f64) * self.dt_over_tau).exp(),
+        }
+    }
+
+    /// Returns the trace of neuron `i` at `step`, for an epoch `epoch`. `step` may precede
+    /// the epoch, as long as it does not precede the neuron's last spike.
+    fn value_at(&self, i: usize, step: u64, epoch: u64) -> f64 {
+        if step >= epoch {
+            self.scaled[i] * self.shrink(step - epoch)
+        } else {
+            self.scaled[i] * ((epoch - step) as f64 * self.dt_over_tau).exp()
         }
     }
 
@@ -443,7 +454,7 @@ struct SharedTraces {
     post: ScaledTraces,
     /// The step at which scaled units equal the traces.
     epoch: u64,
-    /// The epoch moves to the current step once it lies more than this many steps behind.
+    /// Steps the epoch may lie behind before it moves to the current step.
     span: u64,
     /// Some postsynaptic neuron has spiked, so some `x_post` may be non-zero.
     any_post: bool,
@@ -554,10 +565,9 @@ impl Plasticity {
     pub fn traces_at(&self, s: usize, step: u64) -> Vec<f64> {
         if let Some(shared) = &self.shared {
             let (i, j) = (shared.pre_of[s] as usize, shared.post_of[s] as usize);
-            let k = step - shared.epoch;
             return vec![
-                shared.pre.scaled[i] * shared.pre.shrink(k),
-                shared.post.scaled[j] * shared.post.shrink(k),
+                shared.pre.value_at(i, step, shared.epoch),
+                shared.post.value_at(j, step, shared.epoch),
             ];
         }
         let k = step - self.last[s];
@@ -662,17 +672,15 @@ impl Plasticity {
             let (posts, w) = (&post[range.clone()], &mut w[range]);
             target(posts, w);
             shared.pre.scaled[i] += grow;
-            if shared.any_post {
+
+            // While every x_post is zero the update only clips weights that are out of
+            // bounds, which a fold without early exit checks in vectorized code.
+            let all_within = || {
+                w.iter()
+                    .fold(true, |ok, &w| ok & (w >= r.w_min) & (w <= r.w_max))
+            };
+            if shared.any_post || !all_within() {
                 depress_row(r, &shared.post.scaled, factor, posts, w);
-            } else {
-                // every x_post is zero: the update only clips weights that are out of
-                // bounds (a fold without early exit, which the compiler vectorizes)
-                let within = w
-                    .iter()
-                    .fold(true, |ok, &w| ok & (w >= r.w_min) & (w <= r.w_max));
-                if !within {
-                    depress_row(r, &shared.post.scaled, factor, posts, w);
-                }
             }
         }
     }
