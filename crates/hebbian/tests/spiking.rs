@@ -665,17 +665,150 @@ fn same_seed_same_spikes() {
 
 #[test]
 fn poisson_train_independent_of_group_size() {
-    // neuron 0 of population 0 has its own stream, whatever the group size
+    // with rates that differ, neuron 0 of population 0 has its own stream, whatever the
+    // group size
     let train = |n: usize| {
         let mut net = Network::new(DT, 5).unwrap();
-        let input = net.add_poisson(vec![50.0; n]).unwrap();
+        let rates = (0..n).map(|i| 50.0 + i as f64).collect();
+        let input = net.add_poisson(rates).unwrap();
         let m = net
             .monitor_spikes(input, Some(&[0]), Box::new(SpikeRecord::default()))
             .unwrap();
         net.run(500.0).unwrap();
         net.spikes(m).unwrap().clone()
     };
-    assert_eq!(train(1), train(30));
+    assert_eq!(train(2), train(30));
+}
+
+/// Spikes of a group with one rate, as a 0/1 matrix `[step][neuron]`.
+fn shared_rate_trials(
+    net: &Network,
+    n: usize,
+    monitor: SpikeMonitorId,
+    steps: usize,
+) -> Vec<Vec<bool>> {
+    let spikes = net.spikes(monitor).unwrap();
+    let mut trials = vec![vec![false; n]; steps];
+    for (&step, &i) in spikes.steps.iter().zip(&spikes.neurons) {
+        assert!(!trials[step as usize][i as usize], "two spikes in one step");
+        trials[step as usize][i as usize] = true;
+    }
+    trials
+}
+
+#[test]
+fn poisson_shared_rate_is_bernoulli_per_neuron_and_step() {
+    // 20 neurons at 200 Hz with dt = 1 ms: every (step, neuron) is a Bernoulli trial with
+    // p = 0.2. Tolerances are 4 standard deviations of each count.
+    let (n, steps, p) = (20, 5000, 0.2);
+    let mut net = Network::new(1.0, 21).unwrap();
+    let input = net.add_poisson(vec![200.0; n]).unwrap();
+    let monitor = net
+        .monitor_spikes(input, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    net.run(steps as f64).unwrap();
+    let trials = shared_rate_trials(&net, n, monitor, steps);
+    let within = |count: usize, trials: usize, p: f64, what: &str| {
+        let mean = trials as f64 * p;
+        let sd = (trials as f64 * p * (1.0 - p)).sqrt();
+        assert!(
+            (count as f64 - mean).abs() <= 4.0 * sd,
+            "{what}: {count} against {mean} ± {sd}"
+        );
+    };
+
+    let total: usize = trials.iter().flatten().filter(|&&t| t).count();
+    within(total, n * steps, p, "spikes");
+    for i in 0..n {
+        let count = trials.iter().filter(|row| row[i]).count();
+        // 5 standard deviations: 20 neurons are tested
+        let sd = (steps as f64 * p * (1.0 - p)).sqrt();
+        assert!(
+            (count as f64 - steps as f64 * p).abs() <= 5.0 * sd,
+            "neuron {i}: {count}"
+        );
+    }
+    // spikes per step are binomial(20, 0.2): P(0) = 0.8^20, P(4) = C(20,4) 0.2^4 0.8^16
+    let per_step: Vec<usize> = trials
+        .iter()
+        .map(|row| row.iter().filter(|&&t| t).count())
+        .collect();
+    let p0 = 0.8f64.powi(20);
+    let p4 = 4845.0 * 0.2f64.powi(4) * 0.8f64.powi(16);
+    within(
+        per_step.iter().filter(|&&k| k == 0).count(),
+        steps,
+        p0,
+        "steps without spikes",
+    );
+    within(
+        per_step.iter().filter(|&&k| k == 4).count(),
+        steps,
+        p4,
+        "steps with 4 spikes",
+    );
+    // independence: after a spike, the same neuron at the next step, the next neuron in
+    // the same step and the first neuron of the next step after the last one
+    let mut pairs = [(0, 0); 3];
+    for s in 0..steps - 1 {
+        for i in 0..n {
+            if trials[s][i] {
+                pairs[0].0 += 1;
+                pairs[0].1 += trials[s + 1][i] as usize;
+                if i + 1 < n {
+                    pairs[1].0 += 1;
+                    pairs[1].1 += trials[s][i + 1] as usize;
+                } else {
+                    pairs[2].0 += 1;
+                    pairs[2].1 += trials[s + 1][0] as usize;
+                }
+            }
+        }
+    }
+    for (what, (given, both)) in ["next step", "next neuron", "wrap to next step"]
+        .iter()
+        .zip(pairs)
+    {
+        within(both, given, p, what);
+    }
+}
+
+#[test]
+fn poisson_rates_switch_between_shared_and_per_neuron() {
+    // one rate, then rates that differ, then silence, then one rate again; each phase
+    // draws the expected number of spikes (4 standard deviations)
+    let mut net = Network::new(1.0, 4).unwrap();
+    let input = net.add_poisson(vec![100.0; 10]).unwrap();
+    let monitor = net
+        .monitor_spikes(input, None, Box::new(SpikeRecord::default()))
+        .unwrap();
+    let phases: [(Vec<f64>, f64); 4] = [
+        (vec![100.0; 10], 0.1 * 10.0),
+        ((0..10).map(|i| 20.0 * i as f64).collect(), 0.02 * 45.0),
+        (vec![0.0; 10], 0.0),
+        (vec![300.0; 10], 0.3 * 10.0),
+    ];
+    let steps = 2000u64;
+    let mut seen = 0;
+    for (k, (rates, per_step)) in phases.into_iter().enumerate() {
+        if k > 0 {
+            net.set_rates(input, rates.clone()).unwrap();
+        }
+        net.run(steps as f64).unwrap();
+        let spikes = net.spikes(monitor).unwrap();
+        let count = spikes.steps.len() - seen;
+        seen = spikes.steps.len();
+        let mean = per_step * steps as f64;
+        let var: f64 = rates
+            .iter()
+            .map(|r| r * 1e-3 * (1.0 - r * 1e-3))
+            .sum::<f64>()
+            * steps as f64;
+        assert!(
+            (count as f64 - mean).abs() <= 4.0 * var.sqrt() + 1e-9,
+            "phase {k}: {count} spikes against {mean}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------

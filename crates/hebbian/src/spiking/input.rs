@@ -7,23 +7,35 @@
 //! simulates. A rate with `rate · dt ≥ 1` cannot be represented this way and is rejected.
 //!
 //! Instead of drawing one Bernoulli number per neuron and step, the engine draws the
-//! number of silent steps before the next spike, which for independent Bernoulli trials
+//! number of silent trials before the next spike, which for independent Bernoulli trials
 //! is geometric: `K = ⌊E / λ⌋` with `E` exponential with mean 1 and `λ = −ln(1 − p)`,
 //! since `P(K ≥ k) = P(E ≥ kλ) = e^{−kλ} = (1 − p)^k`. `E` comes from the ziggurat
 //! sampler of `rand_distr::Exp1`, which needs no logarithm for almost every draw; this
 //! is the same law as the textbook `⌊ln U / ln(1 − p)⌋`. The spike trains have exactly
-//! the same distribution as per-step Bernoulli draws, but the cost scales with the number of spikes
-//! rather than with neurons × steps (1000 inputs at 15 Hz with dt = 0.1 ms need 1.5
-//! draws per ms instead of 10 000). Each neuron has exactly one pending spike. Pending
-//! spikes within the next [`CALENDAR_LEN`] steps sit in a ring of per-step buckets,
-//! later ones in a binary heap; the neurons of a step are emitted in increasing index
-//! order. A bucket is a linked list threaded through one link per neuron, because a
-//! neuron waits in at most one bucket. The ring then takes 16 KB plus 4 bytes per
-//! neuron, so it stays in cache.
+//! the same distribution as per-step Bernoulli draws, but the cost scales with the number
+//! of spikes rather than with neurons × steps (1000 inputs at 15 Hz with dt = 0.1 ms need
+//! 1.5 draws per ms instead of 10 000).
 //!
-//! Every neuron has its own xoshiro256++ stream derived from (seed, population, neuron),
-//! so a neuron's train does not depend on the size of its group, on other populations or
-//! on the number of threads.
+//! Two layouts of the trials use this:
+//!
+//! - **One rate for the whole group.** The trials are laid out in one sequence, step by
+//!   step and neuron by neuron within a step (trial `s·N + i` for neuron `i` of `N` at step
+//!   `s`), and one stream for the group draws the gaps between successive spikes. The
+//!   spikes of a step come out in increasing neuron order with no sorting, and the group
+//!   keeps only its next spike. As in Brian2, every neuron's train then depends on the
+//!   size of the group.
+//! - **Rates that differ between neurons.** Each neuron draws the gaps of its own train
+//!   from its own stream, derived from (seed, population, neuron), so its train does not
+//!   depend on the size of its group or on other neurons' rates. Each neuron has exactly
+//!   one pending spike. Pending spikes within the next [`CALENDAR_LEN`] steps sit in a
+//!   ring of per-step buckets, later ones in a binary heap; the neurons of a step are
+//!   emitted in increasing index order. A bucket is a linked list threaded through one
+//!   link per neuron, because a neuron waits in at most one bucket. The ring then takes
+//!   16 KB plus 4 bytes per neuron, so it stays in cache.
+//!
+//! [`PoissonGroup::set_rates`] picks the layout again for the new rates. Both layouts
+//! draw from xoshiro256++ streams of the network's seed, so the spikes do not depend on
+//! other populations or on the number of threads.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -76,6 +88,10 @@ pub struct PoissonGroup {
     inv_lambda: Vec<f64>,
     /// The value of every `inv_lambda` when they are all equal.
     shared_inv_lambda: Option<f64>,
+    /// The sequence of trials of a group with one rate; `None` when the rates differ.
+    shared: Option<SharedTrain>,
+    /// The stream of [`SharedTrain`], kept while the rates differ.
+    group_rng: Rng,
     rngs: Vec<Rng>,
     /// Bucket `s mod CALENDAR_LEN` holds the neurons due at step `s`, for steps
     /// `base ≤ s < base + CALENDAR_LEN`.
@@ -90,13 +106,20 @@ pub struct PoissonGroup {
 }
 
 impl PoissonGroup {
-    /// Creates the group with one generator per neuron and schedules the first spike of
-    /// each neuron at or after `start_step`.
-    pub(crate) fn new(rates: Vec<f64>, clock: &Clock, rngs: Vec<Rng>) -> Result<Self> {
+    /// Creates the group with one generator for the group and one per neuron, and draws
+    /// the first spikes at or after the clock's step.
+    pub(crate) fn new(
+        rates: Vec<f64>,
+        clock: &Clock,
+        group_rng: Rng,
+        rngs: Vec<Rng>,
+    ) -> Result<Self> {
         check_rates(&rates, clock.dt())?;
         let mut group = PoissonGroup {
             inv_lambda: Vec::new(),
             shared_inv_lambda: None,
+            shared: None,
+            group_rng,
             rates: Vec::new(),
             rngs,
             calendar: vec![NONE; CALENDAR_LEN],
@@ -155,8 +178,18 @@ impl PoissonGroup {
         self.rates = rates;
         self.pending.clear();
         self.calendar.fill(NONE);
-        self.next_in_bucket = vec![NONE; self.rates.len()];
         self.base = step;
+        if let Some(train) = self.shared.take() {
+            self.group_rng = train.rng;
+        }
+        if let Some(inv_lambda) = self.shared_inv_lambda {
+            self.next_in_bucket = Vec::new();
+            let n = self.rates.len() as u64;
+            let rng = self.group_rng.clone();
+            self.shared = Some(SharedTrain::new(rng, inv_lambda, n, step));
+            return;
+        }
+        self.next_in_bucket = vec![NONE; self.rates.len()];
         for i in 0..self.rates.len() {
             self.schedule(i, step);
         }
@@ -188,6 +221,9 @@ impl PoissonGroup {
     /// Returns whether some neuron spikes at `step`, the next step to emit.
     #[inline]
     pub(crate) fn spikes_at(&self, step: u64) -> bool {
+        if let Some(train) = &self.shared {
+            return train.step == step;
+        }
         self.calendar[step as usize % CALENDAR_LEN] != NONE
             || self
                 .pending
@@ -198,6 +234,9 @@ impl PoissonGroup {
     /// Returns the first step in `step..limit` at which some neuron spikes, or `limit`;
     /// `step` must not precede the last emitted step.
     pub(crate) fn next_spike(&self, step: u64, limit: u64) -> u64 {
+        if let Some(train) = &self.shared {
+            return train.step.min(limit);
+        }
         // spikes before `base + CALENDAR_LEN` are in the ring, later ones in the heap
         let ring_end = limit.min(self.base + CALENDAR_LEN as u64);
         let in_ring = (step..ring_end).find(|&s| self.calendar[s as usize % CALENDAR_LEN] != NONE);
@@ -210,6 +249,10 @@ impl PoissonGroup {
     pub(crate) fn emit(&mut self, step: u64, spikes: &mut Vec<u32>) {
         debug_assert!(step >= self.base, "Poisson steps must be emitted in order");
         self.base = step;
+        if let Some(train) = &mut self.shared {
+            train.emit(step, spikes);
+            return;
+        }
         let start = spikes.len();
 
         // neurons due now from the ring and from the far-future heap
@@ -234,6 +277,68 @@ impl PoissonGroup {
         // each emitted neuron draws its next spike
         for k in start..spikes.len() {
             self.schedule(spikes[k] as usize, step + 1);
+        }
+    }
+}
+
+/// The trials of a group with one rate, laid out step by step and neuron by neuron, and
+/// the position of the next spike among them.
+#[derive(Debug, Clone)]
+struct SharedTrain {
+    rng: Rng,
+    /// `1/λ`, the mean of the exponential variable whose floor is the gap; `0` for a
+    /// silent group.
+    inv_lambda: f64,
+    /// Number of neurons, the trials per step.
+    n: u64,
+    /// Step and neuron of the next spike; `u64::MAX` when there is none.
+    step: u64,
+    neuron: u64,
+}
+
+impl SharedTrain {
+    /// Draws the first spike at trial `(step, 0)` or later.
+    fn new(rng: Rng, inv_lambda: f64, n: u64, step: u64) -> Self {
+        let mut train = SharedTrain {
+            rng,
+            inv_lambda,
+            n,
+            step,
+            neuron: 0,
+        };
+        if inv_lambda == 0.0 || n == 0 {
+            train.step = u64::MAX;
+        } else {
+            train.skip();
+        }
+        train
+    }
+
+    /// Moves the next spike on by a geometric number of silent trials.
+    #[inline(always)]
+    fn skip(&mut self) {
+        let e: f64 = Exp1.sample(&mut self.rng);
+        // E / λ ≥ 0, so the cast's truncation is the floor; it saturates for gaps that
+        // reach beyond the end of time
+        let silent = (e * self.inv_lambda) as u64;
+        let trial = self.neuron.saturating_add(silent);
+        if trial < self.n {
+            self.neuron = trial;
+        } else {
+            self.step = self.step.saturating_add(trial / self.n);
+            self.neuron = trial % self.n;
+        }
+    }
+
+    /// Appends the neurons that spike at `step` to `spikes`, in increasing order.
+    #[inline]
+    fn emit(&mut self, step: u64, spikes: &mut Vec<u32>) {
+        debug_assert!(self.step >= step, "a Poisson spike was skipped");
+        while self.step == step {
+            spikes.push(self.neuron as u32);
+            // the trial after the spike, then the silent ones
+            self.neuron += 1;
+            self.skip();
         }
     }
 }

@@ -180,7 +180,12 @@ impl Network {
         let rngs = (0..rates.len())
             .map(|i| rng::stream(self.seed, stream_id(stream_kind::POISSON, population, i)))
             .collect();
-        let group = PoissonGroup::new(rates, &self.clock, rngs)?;
+        // the group's own stream takes the one index that no neuron can have
+        let group_rng = rng::stream(
+            self.seed,
+            stream_id(stream_kind::POISSON, population, u32::MAX as usize),
+        );
+        let group = PoissonGroup::new(rates, &self.clock, group_rng, rngs)?;
         self.push_population(Population::Poisson(group))
     }
 
@@ -604,7 +609,11 @@ impl Network {
             }
             synapses.enqueue(n, &self.spikes[connection.pre]);
             let arrivals = synapses.queue.take(n);
-            deliver(synapses, &arrivals, target, n);
+            // a step without arrivals must not touch the plasticity state: the epoch of
+            // its traces would then depend on which steps a run visits
+            if !arrivals.is_empty() {
+                deliver(synapses, &arrivals, target, n);
+            }
             synapses.queue.restore(n, arrivals);
         }
 

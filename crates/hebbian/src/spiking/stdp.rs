@@ -651,6 +651,9 @@ impl Plasticity {
         step: u64,
         mut target: impl FnMut(&[u32], &[f64]),
     ) {
+        if arrivals.is_empty() {
+            return;
+        }
         let Some(shared) = self.shared.as_deref_mut() else {
             for &i in arrivals {
                 let range = row_start[i as usize]..row_start[i as usize + 1];
