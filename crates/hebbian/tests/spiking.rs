@@ -411,27 +411,26 @@ fn lif_jump_in_spike_step_is_overwritten() {
 
 /// The fixed-step loop that the event-driven leak replaces: every neuron decays by
 /// e^{−dt/τ_m} in every step, then the threshold test, the step's jumps and the reset.
+/// `v` holds the starting potentials and ends with the final ones.
 fn naive_lif(
-    params: &LifParams,
-    n: usize,
+    params: &[LifParams],
+    v: &mut [f64],
     jumps: &[(u64, usize, f64)],
-    steps: u64,
-) -> (Vec<(u64, u32)>, Vec<f64>) {
-    let decay = (-DT / params.tau_m).exp();
-    let refractory = (params.t_ref / DT).round() as u64;
-    let mut v = vec![params.v_rest; n];
-    let mut until = vec![0u64; n];
+    steps: std::ops::Range<u64>,
+    until: &mut [u64],
+) -> Vec<(u64, u32)> {
+    let n = params.len();
     let mut spikes = Vec::new();
-    let mut next = 0;
-    for step in 0..steps {
-        for i in 0..n {
+    let mut next = jumps.partition_point(|j| j.0 < steps.start);
+    for step in steps {
+        for (i, p) in params.iter().enumerate() {
             if step >= until[i] {
-                v[i] = params.v_rest + (v[i] - params.v_rest) * decay;
+                v[i] = p.v_rest + (v[i] - p.v_rest) * (-DT / p.tau_m).exp();
             }
         }
         let first = spikes.len();
         for i in 0..n {
-            if v[i] > params.v_th && step >= until[i] {
+            if v[i] > params[i].v_th && step >= until[i] {
                 spikes.push((step, i as u32));
             }
         }
@@ -443,24 +442,18 @@ fn naive_lif(
             next += 1;
         }
         for &(_, i) in &spikes[first..] {
-            v[i as usize] = params.v_reset;
-            until[i as usize] = step + refractory;
+            let i = i as usize;
+            v[i] = params[i].v_reset;
+            until[i] = step + (params[i].t_ref / DT).round() as u64;
         }
     }
-    (spikes, v)
+    spikes
 }
 
-#[test]
-fn lif_lazy_leak_matches_fixed_step() {
-    // random jumps onto 20 neurons, strong enough to make them fire often; the
-    // event-driven group must give the same spikes and potentials within rounding
-    let params = LifParams {
-        t_ref: 2.0,
-        ..LifParams::default()
-    };
-    let (n, steps) = (20usize, 50_000u64);
-    let mut generator = rng::stream(9, 1);
-    let mut events: Vec<(u64, usize)> = (0..4000)
+/// Random input spikes: `count` draws of (step, input), sorted and without repeats.
+fn random_events(seed: u64, count: usize, steps: u64, n: usize) -> Vec<(u64, usize)> {
+    let mut generator = rng::stream(seed, 1);
+    let mut events: Vec<(u64, usize)> = (0..count)
         .map(|_| {
             (
                 generator.random_range(0..steps),
@@ -470,27 +463,64 @@ fn lif_lazy_leak_matches_fixed_step() {
         .collect();
     events.sort_unstable();
     events.dedup();
+    events
+}
+
+/// Runs `params` in a network driven by `events` through the weights `w[input][neuron]`,
+/// in two runs of `steps / 2`, with `edit` applied to the potentials between them.
+/// Returns the spikes and final potentials of the network and of the naive loop.
+#[allow(clippy::type_complexity)]
+fn lazy_and_naive(
+    params: &[LifParams],
+    events: &[(u64, usize)],
+    w: &[Vec<f64>],
+    steps: u64,
+    edit: &dyn Fn(&mut [f64]),
+) -> ((Vec<(u64, u32)>, Vec<f64>), (Vec<(u64, u32)>, Vec<f64>)) {
+    let (n_in, n) = (w.len(), params.len());
     let jumps: Vec<(u64, usize, f64)> = events
         .iter()
-        .map(|&(step, i)| (step, i, 4.0 + 0.5 * (i % 5) as f64))
+        .flat_map(|&(step, j)| (0..n).map(move |i| (step, i, w[j][i])))
+        .filter(|j| j.2 != 0.0)
         .collect();
-    let (expected_spikes, expected_v) = naive_lif(&params, n, &jumps, steps);
-    assert!(expected_spikes.len() > 100, "too few spikes to compare");
+    let mut v: Vec<f64> = params.iter().map(|p| p.v_rest).collect();
+    let mut until = vec![0u64; n];
+    let mut expected = naive_lif(params, &mut v, &jumps, 0..steps / 2, &mut until);
+    edit(&mut v);
+    expected.extend(naive_lif(
+        params,
+        &mut v,
+        &jumps,
+        steps / 2..steps,
+        &mut until,
+    ));
 
     let mut net = Network::new(DT, 0).unwrap();
-    let generator_spikes: Vec<(usize, u64)> = events.iter().map(|&(s, i)| (i, s)).collect();
+    let generator_spikes: Vec<(usize, u64)> = events.iter().map(|&(s, j)| (j, s)).collect();
     let input = net
-        .add_spike_generator(&SpikeGenerator::from_steps(n, &generator_spikes))
+        .add_spike_generator(&SpikeGenerator::from_steps(n_in, &generator_spikes))
         .unwrap();
-    let neurons = net.add_lif(LifGroup::new(n, params).unwrap()).unwrap();
-    let spec = SynapseSpec::new(Connectivity::OneToOne, 0.0).weights(InitialWeights::Array(
-        (0..n).map(|i| 4.0 + 0.5 * (i % 5) as f64).collect(),
-    ));
+    let neurons = net
+        .add_lif(LifGroup::from_params(params.to_vec()).unwrap())
+        .unwrap();
+    let (mut pre, mut post, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+    for (j, row) in w.iter().enumerate() {
+        for (i, &w) in row.iter().enumerate() {
+            if w != 0.0 {
+                pre.push(j);
+                post.push(i);
+                weights.push(w);
+            }
+        }
+    }
+    let spec = SynapseSpec::new(Connectivity::Indices { pre, post }, 0.0)
+        .weights(InitialWeights::Array(weights));
     net.connect(input, neurons, &spec).unwrap();
     let monitor = net
         .monitor_spikes(neurons, None, Box::new(SpikeRecord::default()))
         .unwrap();
     net.run(steps as f64 * DT / 2.0).unwrap();
+    edit(net.lif_mut(neurons).unwrap().v_mut());
     net.run(steps as f64 * DT / 2.0).unwrap();
 
     let record = net.spikes(monitor).unwrap();
@@ -500,10 +530,98 @@ fn lif_lazy_leak_matches_fixed_step() {
         .copied()
         .zip(record.neurons.iter().copied())
         .collect();
-    assert_eq!(got, expected_spikes);
-    for (v, expected) in net.lif(neurons).unwrap().v().iter().zip(&expected_v) {
+    let got_v = net.lif(neurons).unwrap().v().to_vec();
+    ((got, got_v), (expected, v))
+}
+
+fn assert_lazy_matches_naive(
+    params: &[LifParams],
+    events: &[(u64, usize)],
+    w: &[Vec<f64>],
+    steps: u64,
+    edit: &dyn Fn(&mut [f64]),
+) {
+    let ((got, got_v), (expected, expected_v)) = lazy_and_naive(params, events, w, steps, edit);
+    assert!(expected.len() > 100, "too few spikes to compare");
+    assert_eq!(got, expected);
+    for (v, expected) in got_v.iter().zip(&expected_v) {
         assert_close(*v, *expected, 1e-9);
     }
+}
+
+#[test]
+fn lif_lazy_leak_matches_fixed_step() {
+    // random jumps onto 20 neurons, one input each, strong enough to make them fire
+    // often; the event-driven group must give the same spikes and potentials within
+    // rounding, over many moves of its epoch
+    let params = vec![
+        LifParams {
+            t_ref: 2.0,
+            ..LifParams::default()
+        };
+        20
+    ];
+    let w: Vec<Vec<f64>> = (0..20)
+        .map(|j| {
+            (0..20)
+                .map(|i| {
+                    if i == j {
+                        4.0 + 0.5 * (i % 5) as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let events = random_events(9, 4000, 50_000, 20);
+    assert_lazy_matches_naive(&params, &events, &w, 50_000, &|_| {});
+}
+
+#[test]
+fn lif_lazy_leak_matches_fixed_step_shared_rows() {
+    // 5 inputs onto all of 20 neurons: a row meets neurons held by their refractory
+    // period among free ones
+    let params = vec![
+        LifParams {
+            t_ref: 3.0,
+            ..LifParams::default()
+        };
+        20
+    ];
+    let w: Vec<Vec<f64>> = (0..5)
+        .map(|j| (0..20).map(|i| 1.5 + 0.1 * ((i + j) % 7) as f64).collect())
+        .collect();
+    let events = random_events(10, 6000, 40_000, 5);
+    assert_lazy_matches_naive(&params, &events, &w, 40_000, &|_| {});
+}
+
+#[test]
+fn lif_lazy_leak_matches_fixed_step_per_neuron_parameters() {
+    // τ_m, v_rest, v_th and t_ref differ between neurons; neuron 0 rests above its
+    // threshold and fires on its own; the potentials are edited between the two runs
+    let params: Vec<LifParams> = (0..12)
+        .map(|i| LifParams {
+            tau_m: 8.0 + 3.0 * i as f64,
+            v_rest: if i == 0 {
+                -50.0
+            } else {
+                -70.0 + 0.5 * i as f64
+            },
+            v_th: -55.0 + 0.25 * (i % 3) as f64,
+            t_ref: 0.1 * (i % 4) as f64 * 10.0,
+            ..LifParams::default()
+        })
+        .collect();
+    let w: Vec<Vec<f64>> = (0..4)
+        .map(|j| (0..12).map(|i| 2.0 + 0.3 * ((i * j) % 5) as f64).collect())
+        .collect();
+    let events = random_events(11, 5000, 40_000, 4);
+    let edit = |v: &mut [f64]| {
+        v[3] = -56.0;
+        v[5] = -40.0;
+    };
+    assert_lazy_matches_naive(&params, &events, &w, 40_000, &edit);
 }
 
 #[test]

@@ -33,7 +33,7 @@
 //!   link per neuron, because a neuron waits in at most one bucket. The ring then takes
 //!   16 KB plus 4 bytes per neuron, so it stays in cache.
 //!
-//! [`PoissonGroup::set_rates`] picks the layout again for the new rates. Both layouts
+//! New rates ([`super::Network::set_rates`]) pick the layout again. Both layouts
 //! draw from xoshiro256++ streams of the network's seed, so the spikes do not depend on
 //! other populations or on the number of threads.
 

@@ -46,25 +46,35 @@
 //!
 //! # Event-driven leak
 //!
-//! A current-based group does no work per step for a neuron that receives no input. Each
-//! neuron keeps an anchor: its potential `v_a` at the start of step `a`, the last step at
-//! which an input, a reset or a threshold test changed it. Until the next such event its
-//! potential is `v_rest + (v_a − v_rest) e^{−(n − a)·dt/τ_m}` at the start of step `n`,
-//! computed only when needed: when a voltage jump arrives (the decayed value plus `w`
-//! becomes the new anchor), when a monitor samples `v`, and at the end of each run for
-//! [`LifGroup::v`].
+//! A current-based group does no work per step for a neuron that receives no input.
+//! Between events the distance from rest decays as `v(n) − v_rest = d e^{−(n − n_0)·dt/τ_m}`
+//! at the start of step `n`, so each neuron keeps only the number `d`: its distance from
+//! rest in units scaled by `e^{(n − n_0)·dt/τ_m}`, for an epoch `n_0` shared by the group.
+//! A voltage jump `w` at step `s` counts from the start of step `s + 1` and adds
+//! `w e^{(s + 1 − n_0)·dt/τ_m}` to `d`; with one `τ_m` for the group that factor is the
+//! same for every neuron of the arrival, so an arrival costs one multiply-add per target.
+//! The potential itself is computed only when needed: at a threshold test, when a monitor
+//! samples `v`, and at the end of each run for [`LifGroup::v`]. The epoch moves to the
+//! current step once it lies more than `20 τ_m` (at most 4096 steps) behind, and every
+//! `d` is rescaled, which keeps the scaled values below about `e^{20}` times the
+//! distances.
 //!
-//! The threshold test of a step visits only candidates: neurons whose anchored potential
-//! is above threshold, and every neuron whose `v_rest` is above threshold. A neuron below
-//! threshold with `v_rest` below threshold relaxes monotonically towards `v_rest` and
-//! cannot cross without input, so skipping it never misses a spike. A candidate's test
-//! re-anchors it at that step, so a neuron driven above threshold by its rest potential
-//! is updated step by step, exactly as a fixed-step loop would do.
+//! A neuron that spikes is held: it keeps `v_reset − v_rest` and the step from which it
+//! decays again, and becomes free, in scaled units, at its first arrival after its
+//! refractory period.
 //!
-//! One closed-form decay over `k` steps rounds once where `k` single-step decays round
+//! The threshold test of a step visits only candidates: neurons whose potential is above
+//! threshold after an arrival, and every neuron whose `v_rest` is above threshold. A
+//! neuron below threshold with `v_rest` below threshold relaxes monotonically towards
+//! `v_rest` and cannot cross without input, so skipping it never misses a spike. An
+//! arrival marks its target a candidate when the target comes within a relative 10⁻¹²
+//! of its threshold in scaled units, so rounding never hides a crossing; the test itself
+//! compares the potential in mV with `v_th`.
+//!
+//! A closed-form decay over `k` steps rounds once where `k` single-step decays round
 //! `k` times, so the two differ by rounding only (the tests check agreement to 1e-9 mV
-//! against a fixed-step loop). Editing the potentials with [`LifGroup::v_mut`] re-anchors
-//! every neuron at the next run.
+//! against a fixed-step loop, for shared and per-neuron parameters). Editing the
+//! potentials with [`LifGroup::v_mut`] moves the epoch to the step of the next run.
 //!
 //! Conductance-based groups update every neuron every step (their leak rate changes with
 //! `g`).
@@ -139,18 +149,32 @@ impl LifParams {
     }
 }
 
-/// Length of the table of `e^{−k·dt/τ_m}` for groups that share one `τ_m`.
-const DECAY_TABLE_LEN: usize = 4096;
+/// Longest span, in steps, between moves of the epoch of a current-based group.
+const MAX_SPAN: u64 = 4096;
 
 /// A group of LIF neurons with per-neuron parameters, stored as struct-of-arrays.
 #[derive(Debug, Clone)]
 pub struct LifGroup {
     params: Vec<LifParams>,
-    /// Potentials at the last synchronisation (end of a run, or a state monitor sample).
+    /// Potentials: those at the last synchronisation (end of a run, or a state monitor
+    /// sample) in a current-based group; the current ones in a conductance-based group.
     v: Vec<f64>,
-    /// The anchored potential and the refractory period of each neuron, the state that
-    /// every arrival reads, kept together.
-    state: Vec<NeuronState>,
+    /// First step at which each neuron integrates again.
+    refractory_until: Vec<u64>,
+    /// Current-based groups: each neuron's distance from rest in scaled units, see
+    /// *Event-driven leak*.
+    dev: Vec<f64>,
+    /// Current-based groups: `0` for a free neuron, else the step from which a neuron
+    /// held after a reset decays; `dev` is then its distance from rest at that step.
+    held: Vec<u64>,
+    /// Current-based groups: the step at which scaled units equal millivolts.
+    epoch: u64,
+    /// Steps the epoch may lie behind before it moves on.
+    span: u64,
+    /// `e^{k·dt/τ_m}` and `e^{−k·dt/τ_m}` for `k = 0 … span` when every neuron has the
+    /// same `τ_m`; empty otherwise.
+    grow: Vec<f64>,
+    shrink: Vec<f64>,
     g: Vec<f64>,
     v_rest: Vec<f64>,
     v_th: Vec<f64>,
@@ -160,8 +184,6 @@ pub struct LifGroup {
     leak_decay: Vec<f64>,
     /// `dt/τ_m`, for leak factors over several steps and conductance-dependent ones.
     dt_over_tau_m: Vec<f64>,
-    /// `e^{−k·dt/τ_m}` for `k < DECAY_TABLE_LEN` when every neuron has the same `τ_m`.
-    decay_table: Vec<f64>,
     /// `e^{−dt/τ_e}`.
     g_decay: Vec<f64>,
     refractory_steps: Vec<u64>,
@@ -192,14 +214,13 @@ impl LifGroup {
         let column = |f: fn(&LifParams) -> f64| params.iter().map(f).collect::<Vec<_>>();
         Ok(LifGroup {
             v: column(|p| p.v_rest),
-            state: params
-                .iter()
-                .map(|p| NeuronState {
-                    v_anchor: p.v_rest,
-                    anchor: 0,
-                    refractory_until: 0,
-                })
-                .collect(),
+            refractory_until: vec![0; n],
+            dev: vec![0.0; n],
+            held: vec![0; n],
+            epoch: 0,
+            span: 1,
+            grow: Vec::new(),
+            shrink: Vec::new(),
             g: vec![0.0; n],
             v_rest: column(|p| p.v_rest),
             v_th: column(|p| p.v_th),
@@ -207,7 +228,6 @@ impl LifGroup {
             e_e: column(|p| p.e_e),
             leak_decay: vec![0.0; n],
             dt_over_tau_m: vec![0.0; n],
-            decay_table: Vec::new(),
             g_decay: vec![0.0; n],
             refractory_steps: vec![0; n],
             candidates: Vec::new(),
@@ -260,7 +280,7 @@ impl LifGroup {
 
     /// Returns whether neuron `i` is refractory at step `step`.
     pub fn is_refractory(&self, i: usize, step: u64) -> bool {
-        step < self.state[i].refractory_until
+        step < self.refractory_until[i]
     }
 
     /// Computes the per-step factors for step `dt` and checks that each `t_ref` is a
@@ -273,12 +293,20 @@ impl LifGroup {
             self.g_decay[i] = (-dt / p.tau_e).exp();
             self.refractory_steps[i] = clock.duration_to_steps("t_ref", p.t_ref)?;
         }
+        // scaled values stay below about e^20 times the distance from rest
+        let fastest = self.dt_over_tau_m.iter().fold(0.0f64, |a, &x| a.max(x));
+        self.span = if fastest > 0.0 {
+            ((20.0 / fastest).floor() as u64).clamp(1, MAX_SPAN)
+        } else {
+            MAX_SPAN
+        };
         let shared_tau = self.params.windows(2).all(|p| p[0].tau_m == p[1].tau_m);
-        self.decay_table = match self.dt_over_tau_m.first() {
-            Some(&x) if shared_tau => (0..DECAY_TABLE_LEN)
-                .map(|k| (-(k as f64 * x)).exp())
-                .collect(),
-            _ => Vec::new(),
+        (self.grow, self.shrink) = match self.dt_over_tau_m.first() {
+            Some(&x) if shared_tau => (
+                (0..=self.span).map(|k| (k as f64 * x).exp()).collect(),
+                (0..=self.span).map(|k| (-(k as f64) * x).exp()).collect(),
+            ),
+            _ => (Vec::new(), Vec::new()),
         };
         self.adopt_edits(clock.step());
         Ok(())
@@ -286,30 +314,79 @@ impl LifGroup {
 
     pub(crate) fn enable_conductance_input(&mut self, step: u64) {
         if !self.conductance_input {
+            // from here on `v` holds the current potentials
             if !self.v_edited {
                 self.sync(step);
-            }
-            for (state, &v) in self.state.iter_mut().zip(&self.v) {
-                state.v_anchor = v;
-                state.anchor = step;
             }
             self.conductance_input = true;
         }
     }
 
-    /// Returns the leak factors of the group, borrowed apart from its other fields.
+    /// Returns `e^{k·dt/τ_m}` for neuron `i`.
     #[inline(always)]
-    fn lazy_decay(&self) -> LazyDecay<'_> {
-        LazyDecay {
-            table: &self.decay_table,
-            dt_over_tau_m: &self.dt_over_tau_m,
+    fn growth(&self, i: usize, k: u64) -> f64 {
+        match self.grow.get(k as usize) {
+            Some(&f) => f,
+            None => (k as f64 * self.dt_over_tau_m[i]).exp(),
         }
     }
 
-    /// Potential of neuron `i` at the start of step `step`, from its anchor.
+    /// Returns `e^{−k·dt/τ_m}` for neuron `i`.
+    #[inline(always)]
+    fn decay(&self, i: usize, k: u64) -> f64 {
+        match self.shrink.get(k as usize) {
+            Some(&f) => f,
+            None => (-(k as f64) * self.dt_over_tau_m[i]).exp(),
+        }
+    }
+
+    /// Potential of neuron `i` of a current-based group at the start of step `step`.
     #[inline]
     fn potential_at(&self, i: usize, step: u64) -> f64 {
-        self.state[i].potential_at(i, self.v_rest[i], step, &self.lazy_decay())
+        let held = self.held[i];
+        let dev = self.dev[i];
+        let factor = if held != 0 {
+            // held at v_reset until step `held`, then decaying
+            self.decay(i, step.saturating_sub(held))
+        } else if step >= self.epoch {
+            self.decay(i, step - self.epoch)
+        } else {
+            self.growth(i, self.epoch - step)
+        };
+        self.v_rest[i] + dev * factor
+    }
+
+    /// Moves the epoch to `step` if it lies more than the span behind, and returns the
+    /// number of steps from the epoch to `step`.
+    #[inline]
+    fn catch_up(&mut self, step: u64) -> u64 {
+        debug_assert!(step >= self.epoch, "the epoch is ahead of an event");
+        let k = step - self.epoch;
+        if k <= self.span {
+            return k;
+        }
+        let shared = (!self.shrink.is_empty()).then(|| self.decay(0, k));
+        for i in 0..self.dev.len() {
+            if self.held[i] == 0 {
+                self.dev[i] *= shared.unwrap_or_else(|| self.decay(i, k));
+            }
+        }
+        self.epoch = step;
+        0
+    }
+
+    /// Turns held neuron `i` into a free one, for an epoch at most `span` steps before
+    /// its `held` step.
+    #[inline(never)]
+    fn release(&mut self, i: usize) {
+        let held = self.held[i];
+        let factor = if held >= self.epoch {
+            self.growth(i, held - self.epoch)
+        } else {
+            self.decay(i, self.epoch - held)
+        };
+        self.dev[i] *= factor;
+        self.held[i] = 0;
     }
 
     fn mark_candidate(&mut self, i: usize) {
@@ -319,25 +396,27 @@ impl LifGroup {
         }
     }
 
-    /// Anchors every neuron at `step` with the potentials of [`LifGroup::v`] if they
-    /// were edited, and rebuilds the candidates.
+    /// Takes the potentials of [`LifGroup::v`] as the state at `step` if they were
+    /// edited, and rebuilds the candidates.
     pub(crate) fn adopt_edits(&mut self, step: u64) {
         if !self.v_edited {
             return;
         }
         self.v_edited = false;
-        for (state, &v) in self.state.iter_mut().zip(&self.v) {
-            state.v_anchor = v;
-        }
         if !self.conductance_input {
-            for state in &mut self.state {
-                state.anchor = state.anchor.max(step);
+            self.epoch = step;
+            for i in 0..self.len() {
+                // a neuron held beyond `step` stays held, at the edited potential
+                if self.held[i] <= step {
+                    self.held[i] = 0;
+                }
+                self.dev[i] = self.v[i] - self.v_rest[i];
             }
         }
         self.candidates.clear();
         self.is_candidate.fill(false);
         for i in 0..self.len() {
-            if self.tonic[i] || self.state[i].v_anchor > self.v_th[i] {
+            if self.tonic[i] || self.v[i] > self.v_th[i] {
                 self.mark_candidate(i);
             }
         }
@@ -345,11 +424,7 @@ impl LifGroup {
 
     /// Writes the potentials at the start of step `step` to [`LifGroup::v`].
     pub(crate) fn sync(&mut self, step: u64) {
-        if self.conductance_input {
-            for (v, state) in self.v.iter_mut().zip(&self.state) {
-                *v = state.v_anchor;
-            }
-        } else {
+        if !self.conductance_input {
             for i in 0..self.len() {
                 self.v[i] = self.potential_at(i, step);
             }
@@ -366,17 +441,22 @@ impl LifGroup {
 
     fn integrate_conductance(&mut self, step: u64) {
         let neurons = self
-            .state
+            .v
             .iter_mut()
+            .zip(&self.refractory_until)
             .zip(self.g.iter_mut())
             .zip(self.v_rest.iter().zip(&self.e_e))
             .zip(self.leak_decay.iter().zip(&self.dt_over_tau_m))
             .zip(&self.g_decay);
-        for ((((n, g), (&v_rest, &e_e)), (&leak_decay, &dt_over_tau_m)), &g_decay) in neurons {
+        for (
+            ((((v, &refractory_until), g), (&v_rest, &e_e)), (&leak_decay, &dt_over_tau_m)),
+            &g_decay,
+        ) in neurons
+        {
             let g_now = *g;
 
             // v relaxes towards v_inf with rate (1 + g)/τ_m, g held for the step
-            if step >= n.refractory_until {
+            if step >= refractory_until {
                 let total = 1.0 + g_now;
                 let (v_inf, factor) = if g_now == 0.0 {
                     (v_rest, leak_decay)
@@ -384,7 +464,7 @@ impl LifGroup {
                     let v_inf = (v_rest + g_now * e_e) / total;
                     (v_inf, exp_step(-dt_over_tau_m * total))
                 };
-                n.v_anchor = v_inf + (n.v_anchor - v_inf) * factor;
+                *v = v_inf + (*v - v_inf) * factor;
             }
 
             // g decays exactly
@@ -404,26 +484,25 @@ impl LifGroup {
     /// in increasing order.
     pub(crate) fn threshold(&mut self, step: u64, spikes: &mut Vec<u32>) {
         if self.conductance_input {
-            for (i, (state, &v_th)) in self.state.iter().zip(&self.v_th).enumerate() {
-                if state.v_anchor > v_th && step >= state.refractory_until {
+            let neurons = self.v.iter().zip(&self.v_th).zip(&self.refractory_until);
+            for (i, ((&v, &v_th), &refractory_until)) in neurons.enumerate() {
+                if v > v_th && step >= refractory_until {
                     spikes.push(i as u32);
                 }
             }
             return;
         }
 
-        // only candidates can cross; each test re-anchors the neuron after this step's leak
+        // only candidates can cross; each is tested after this step's leak
         let start = spikes.len();
         let mut k = 0;
         while k < self.candidates.len() {
             let i = self.candidates[k] as usize;
-            if step < self.state[i].refractory_until {
+            if step < self.refractory_until[i] {
                 k += 1;
                 continue;
             }
             let v = self.potential_at(i, step + 1);
-            self.state[i].v_anchor = v;
-            self.state[i].anchor = step + 1;
             if v > self.v_th[i] {
                 spikes.push(i as u32);
                 k += 1;
@@ -442,11 +521,13 @@ impl LifGroup {
         for &i in spikes {
             let i = i as usize;
             let k = self.refractory_steps[i];
-            self.state[i].refractory_until = step + k;
-            self.state[i].v_anchor = self.v_reset[i];
-            if !self.conductance_input {
+            self.refractory_until[i] = step + k;
+            if self.conductance_input {
+                self.v[i] = self.v_reset[i];
+            } else {
                 // held at v_reset until the first step that integrates again
-                self.state[i].anchor = step + k.max(1);
+                self.held[i] = step + k.max(1);
+                self.dev[i] = self.v_reset[i] - self.v_rest[i];
             }
         }
     }
@@ -455,17 +536,21 @@ impl LifGroup {
     /// and threshold test), unless it is refractory.
     #[inline]
     pub fn add_voltage(&mut self, i: usize, w: f64, step: u64) {
-        if step < self.state[i].refractory_until {
+        if step < self.refractory_until[i] {
             return;
         }
         if self.conductance_input {
-            self.state[i].v_anchor += w;
+            self.v[i] += w;
             return;
         }
-        let v = self.potential_at(i, step + 1) + w;
-        self.state[i].v_anchor = v;
-        self.state[i].anchor = step + 1;
-        if v > self.v_th[i] {
+        // the jump counts from the start of the next step
+        let k = self.catch_up(step + 1);
+        if self.held[i] != 0 {
+            self.release(i);
+        }
+        let g = self.growth(i, k);
+        self.dev[i] += w * g;
+        if self.dev[i] > crossing_bound((self.v_th[i] - self.v_rest[i]) * g) {
             self.mark_candidate(i);
         }
     }
@@ -474,31 +559,34 @@ impl LifGroup {
     /// [`LifGroup::add_voltage`] does for one.
     #[inline]
     pub(crate) fn add_voltages(&mut self, posts: &[u32], w: &[f64], step: u64) {
-        if self.conductance_input {
+        if self.conductance_input || self.grow.is_empty() {
             for (&i, &w) in posts.iter().zip(w) {
                 self.add_voltage(i as usize, w, step);
             }
             return;
         }
-        let decay = LazyDecay {
-            table: &self.decay_table,
-            dt_over_tau_m: &self.dt_over_tau_m,
-        };
-        let (v_rest, v_th) = (&self.v_rest, &self.v_th);
-        // `self.state` is borrowed mutably below, so the borrows above are taken field by
-        // field rather than through `lazy_decay`
+        let k = self.catch_up(step + 1);
+        let g = self.grow[k as usize];
         let crossed = if self.uniform {
-            let shared = (v_rest[0], v_th[0]);
-            add_voltages_lazy(&mut self.state, |_| shared, &decay, posts, w, step)
+            let bound = crossing_bound((self.v_th[0] - self.v_rest[0]) * g);
+            add_scaled(&mut self.dev, &self.held, |_| bound, g, posts, w)
         } else {
-            let at = |i: usize| (v_rest[i], v_th[i]);
-            add_voltages_lazy(&mut self.state, at, &decay, posts, w, step)
+            let (v_rest, v_th) = (&self.v_rest, &self.v_th);
+            let bound = |i: usize| crossing_bound((v_th[i] - v_rest[i]) * g);
+            add_scaled(&mut self.dev, &self.held, bound, g, posts, w)
         };
-        if crossed {
+        if let Some(first_held) = crossed.first_held {
+            // a held neuron among the targets: finish the row neuron by neuron
+            for (&i, &w) in posts[first_held..].iter().zip(&w[first_held..]) {
+                self.add_voltage(i as usize, w, step);
+            }
+        }
+        if crossed.any {
             for &i in posts {
                 let i = i as usize;
-                let state = &self.state[i];
-                if step >= state.refractory_until && state.v_anchor > self.v_th[i] {
+                if self.held[i] == 0
+                    && self.dev[i] > crossing_bound((self.v_th[i] - self.v_rest[i]) * g)
+                {
                     self.mark_candidate(i);
                 }
             }
@@ -517,6 +605,55 @@ impl LifGroup {
     #[inline]
     pub fn add_conductance(&mut self, i: usize, w: f64) {
         self.g[i] += w;
+    }
+}
+
+/// Returns a bound slightly below `x` in scaled units: a neuron above it may be above its
+/// threshold and becomes a candidate. The margin of 10⁻¹² keeps rounding from hiding a
+/// crossing; a candidate that did not cross is dropped at its test.
+#[inline(always)]
+fn crossing_bound(x: f64) -> f64 {
+    x - x.abs() * 1e-12
+}
+
+/// What [`add_scaled`] saw.
+struct Crossed {
+    /// Some neuron ended above its bound.
+    any: bool,
+    /// Position of the first held neuron, where the loop stopped.
+    first_held: Option<usize>,
+}
+
+/// Adds the voltage jumps `w[k]`, times the growth factor `g`, to the scaled distances
+/// `dev` of the free neurons `posts[k]`, and stops at the first held neuron. `bound(i)`
+/// is neuron `i`'s threshold in scaled units. The arrays come as their own borrows:
+/// writing `dev` then provably changes nothing else the loop reads, which lets the
+/// compiler keep every address in a register.
+#[inline(never)]
+fn add_scaled(
+    dev: &mut [f64],
+    held: &[u64],
+    bound: impl Fn(usize) -> f64,
+    g: f64,
+    posts: &[u32],
+    w: &[f64],
+) -> Crossed {
+    let mut any = false;
+    for (k, (&i, &w)) in posts.iter().zip(w).enumerate() {
+        let i = i as usize;
+        if held[i] != 0 {
+            return Crossed {
+                any,
+                first_held: Some(k),
+            };
+        }
+        let d = dev[i] + w * g;
+        dev[i] = d;
+        any |= d > bound(i);
+    }
+    Crossed {
+        any,
+        first_held: None,
     }
 }
 
@@ -553,80 +690,6 @@ pub(crate) fn exp_step(x: f64) -> f64 {
     let low = p01 + p23 * x2;
     let high = p45 + p67 * x2;
     low + (high + C[8] * x4) * x4
-}
-
-/// The state of one neuron that every arrival reads and writes, kept in one place so that
-/// an arrival touches one cache line of it.
-#[derive(Debug, Clone, Copy)]
-#[repr(C, align(32))]
-struct NeuronState {
-    /// The potential at the start of step `anchor`; conductance-based groups keep it
-    /// current at every step.
-    v_anchor: f64,
-    anchor: u64,
-    /// First step at which the neuron integrates again.
-    refractory_until: u64,
-}
-
-impl NeuronState {
-    /// Returns the potential of neuron `i` at the start of `step`, from its anchor.
-    #[inline(always)]
-    fn potential_at(&self, i: usize, v_rest: f64, step: u64, decay: &LazyDecay<'_>) -> f64 {
-        if step <= self.anchor {
-            // refractory neurons are anchored at the end of their refractory period
-            return self.v_anchor;
-        }
-        v_rest + (self.v_anchor - v_rest) * decay.factor(i, step - self.anchor)
-    }
-}
-
-/// The leak factors `e^{−k·dt/τ_m}`: a table for the group's shared `τ_m`, or `dt/τ_m` per
-/// neuron to compute them.
-struct LazyDecay<'a> {
-    table: &'a [f64],
-    dt_over_tau_m: &'a [f64],
-}
-
-impl LazyDecay<'_> {
-    /// Returns `e^{−k·dt/τ_m}` for neuron `i`.
-    #[inline(always)]
-    fn factor(&self, i: usize, k: u64) -> f64 {
-        match self.table.get(k as usize) {
-            Some(&f) => f,
-            None => (-(k as f64 * self.dt_over_tau_m[i])).exp(),
-        }
-    }
-}
-
-/// Adds the voltage jumps `w[k]` to the neurons `posts[k]` of a current-based group at
-/// `step` and returns whether one of them ended above its threshold. `params(i)` gives
-/// `(v_rest, v_th)` of neuron `i`. The state comes as its own borrow: writing a
-/// potential then provably changes nothing else the loop reads, which lets the compiler
-/// keep every address in a register.
-#[inline(never)]
-fn add_voltages_lazy(
-    state: &mut [NeuronState],
-    params: impl Fn(usize) -> (f64, f64),
-    decay: &LazyDecay<'_>,
-    posts: &[u32],
-    w: &[f64],
-    step: u64,
-) -> bool {
-    let next = step + 1;
-    let mut crossed = false;
-    for (&i, &w) in posts.iter().zip(w) {
-        let i = i as usize;
-        let n = &mut state[i];
-        if step < n.refractory_until {
-            continue;
-        }
-        let (v_rest, v_th) = params(i);
-        let v = n.potential_at(i, v_rest, next, decay) + w;
-        n.v_anchor = v;
-        n.anchor = next;
-        crossed |= v > v_th;
-    }
-    crossed
 }
 
 #[cfg(test)]
