@@ -411,7 +411,7 @@ fn lif_jump_in_spike_step_is_overwritten() {
 
 /// The fixed-step loop that the event-driven leak replaces: every neuron decays by
 /// e^{−dt/τ_m} in every step, then the threshold test, the step's jumps and the reset.
-/// `v` holds the starting potentials and ends with the final ones.
+/// `v` contains the starting potentials and ends with the final ones.
 fn naive_lif(
     params: &[LifParams],
     v: &mut [f64],

@@ -18,9 +18,9 @@
 //!
 //! Two layouts of the trials use this:
 //!
-//! - **One rate for the whole group.** The trials are laid out in one sequence, step by
-//!   step and neuron by neuron within a step (trial `s·N + i` for neuron `i` of `N` at step
-//!   `s`), and one stream for the group draws the gaps between successive spikes. The
+//! - **One rate for the whole group.** The trials form one sequence, step by step and
+//!   neuron by neuron within a step: trial `s·N + i` is neuron `i` of `N` at step `s`.
+//!   One stream for the group draws the gaps between successive spikes. The
 //!   spikes of a step come out in increasing neuron order with no sorting, and the group
 //!   keeps only its next spike. As in Brian2, every neuron's train then depends on the
 //!   size of the group.

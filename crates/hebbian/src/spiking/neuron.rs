@@ -51,8 +51,8 @@
 //! at the start of step `n`, so each neuron keeps only the number `d`: its distance from
 //! rest in units scaled by `e^{(n − n_0)·dt/τ_m}`, for an epoch `n_0` shared by the group.
 //! A voltage jump `w` at step `s` counts from the start of step `s + 1` and adds
-//! `w e^{(s + 1 − n_0)·dt/τ_m}` to `d`; with one `τ_m` for the group that factor is the
-//! same for every neuron of the arrival, so an arrival costs one multiply-add per target.
+//! `w e^{(s + 1 − n_0)·dt/τ_m}` to `d`. With one `τ_m` for the group, that factor is the
+//! same for every target of the arrival, so an arrival costs one multiply-add per target.
 //! The potential itself is computed only when needed: at a threshold test, when a monitor
 //! samples `v`, and at the end of each run for [`LifGroup::v`]. The epoch moves to the
 //! current step once it lies more than `20 τ_m` (at most 4096 steps) behind, and every
@@ -68,8 +68,8 @@
 //! neuron below threshold with `v_rest` below threshold relaxes monotonically towards
 //! `v_rest` and cannot cross without input, so skipping it never misses a spike. An
 //! arrival marks its target a candidate when the target comes within a relative 10⁻¹²
-//! of its threshold in scaled units, so rounding never hides a crossing; the test itself
-//! compares the potential in mV with `v_th`.
+//! of its threshold in scaled units, so that rounding cannot hide a crossing. The test
+//! itself compares the potential in mV with `v_th`.
 //!
 //! A closed-form decay over `k` steps rounds once where `k` single-step decays round
 //! `k` times, so the two differ by rounding only (the tests check agreement to 1e-9 mV
