@@ -344,7 +344,7 @@ pub struct TrainingConfig {
     /// Epochs; training makes `images × epochs` presentations.
     pub epochs: usize,
     /// The first `label_images` training images, shown with learning frozen after
-    /// training, label the neurons.
+    /// training, label the neurons. The paper labels with the whole training set.
     pub label_images: usize,
     /// The first `test_images` test images are classified.
     pub test_images: usize,
@@ -365,7 +365,7 @@ impl Default for TrainingConfig {
         TrainingConfig {
             images: 60_000,
             epochs: 1,
-            label_images: 10_000,
+            label_images: 60_000,
             test_images: 10_000,
             checkpoint_every: 5_000,
             stop_after: None,
