@@ -257,8 +257,14 @@ fn deserialize<T: DeserializeOwned>(
             Some((head, last)) if last.starts_with("in `") => head.to_string(),
             _ => detail,
         };
+        // a missing top-level key has the root "." as its path
+        let place = if path == "." {
+            "at the top level".to_string()
+        } else {
+            format!("key `{path}`")
+        };
         input_error(format!(
-            "invalid {origin}{hint}: key `{path}`: {}",
+            "invalid {origin}{hint}: {place}: {}",
             plain_type_names(&detail)
         ))
     })

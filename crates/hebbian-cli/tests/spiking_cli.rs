@@ -296,3 +296,60 @@ fn small_network_runs_and_repeats() {
     assert_eq!(a["groups"], b["groups"]);
     assert!(a["groups"]["neurons"]["spikes"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn poisson_rate_too_high_rejected() {
+    // dt = 0.1 ms allows rates below 10 kHz; the error comes before any output
+    let text = SMALL_NETWORK.replace("rate = \"50 Hz\"", "rate = \"10 kHz\"");
+    let (dir, path) = experiment_file(&text);
+    let out = dir.path().join("out");
+    hebbian()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("groups.inputs.rate"))
+        .stderr(predicate::str::contains("below 1/dt = 10000 Hz"))
+        .stderr(predicate::str::contains("lower the rate or the step"));
+    assert!(!out.exists(), "an output folder was left behind");
+}
+
+#[test]
+fn stdp_window_rejects_missing_data_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("points.csv");
+    hebbian()
+        .args(["run", "stdp-window", "--data"])
+        .arg(&missing)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("points.csv not found"));
+}
+
+#[test]
+fn spike_files_hold_steps() {
+    let (dir, path) = experiment_file(&format!(
+        "{SMALL_NETWORK}\n[monitors.spikes]\nkind = \"spikes\"\ngroup = \"neurons\"\n"
+    ));
+    let out = dir.path().join("out");
+    hebbian()
+        .arg("run")
+        .arg(&path)
+        .args(["-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let file = std::fs::File::open(out.join("spikes.npz")).unwrap();
+    let mut npz = ndarray_npy::NpzReader::new(file).unwrap();
+    let step: Array1<i64> = npz.by_name("step").unwrap();
+    let t_ms: Array1<f64> = npz.by_name("t_ms").unwrap();
+    assert!(!step.is_empty(), "no spikes to check");
+    assert_eq!(step.len(), t_ms.len());
+    for (&s, &t) in step.iter().zip(&t_ms) {
+        assert!((s as f64 * 0.1 - t).abs() < 1e-9, "step {s} at {t} ms");
+    }
+}

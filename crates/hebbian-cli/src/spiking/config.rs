@@ -363,6 +363,7 @@ impl SpikingExperiment {
         }
         for (name, group) in &self.groups {
             validate_group(name, group)?;
+            self.validate_rate(name, group)?;
         }
         for (name, synapses) in &self.synapses {
             self.validate_synapses(name, synapses)?;
@@ -372,6 +373,27 @@ impl SpikingExperiment {
         }
         if self.output.histogram_bins == 0 {
             return Err(reject("output.histogram_bins", 0, ">= 1"));
+        }
+        Ok(())
+    }
+
+    /// Checks that a Poisson group's rate fits one spike per step (`rate·dt < 1`).
+    fn validate_rate(&self, name: &str, g: &GroupConfig) -> Result<(), String> {
+        let (Some(rate), GroupKind::Poisson) = (g.rate, g.kind) else {
+            return Ok(());
+        };
+        let dt = self.run.dt.get();
+        if rate.get() * dt * 1e-3 >= 1.0 {
+            let max_rate = 1000.0 / dt;
+            return Err(reject(
+                &format!("groups.{name}.rate"),
+                rate,
+                &format!(
+                    "below 1/dt = {max_rate} Hz, because a step holds at most one spike \
+                     (rate·dt < 1); lower the rate or the step `run.dt` = {}",
+                    self.run.dt
+                ),
+            ));
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 //!
 //! | file | content |
 //! |---|---|
-//! | `NAME.npz` (spikes) | `t_ms` `(S,)` float64 and `neuron` `(S,)` int64, in time order |
+//! | `NAME.npz` (spikes) | `step` `(S,)` int64, `t_ms` `(S,)` float64 and `neuron` `(S,)` int64, in time order |
 //! | `NAME.npy`, `NAME_t_ms.npy` (weights, state) | samples `(T, width)` and their times `(T,)`, streamed during the run |
 //! | `NAME_indices.npy` (weights, state) | recorded synapse or neuron indices, int64 |
 //! | `NAME.npz` (rate) | `t_ms` (start of each bin) and `rate_hz` |
@@ -573,8 +573,10 @@ fn write_monitor(
                 .with_context(|| format!("failed to remove {}", temp.display()))?;
             let t: Vec<f64> = record.steps.iter().map(|&s| s as f64 * dt).collect();
             let neuron: Vec<i64> = record.neurons.iter().map(|&i| i as i64).collect();
+            let step: Vec<i64> = record.steps.iter().map(|&s| s as i64).collect();
             run_dir.npz_with(&format!("{name}.npz"), |npz| {
                 npz.add_array("t_ms", &Array1::from(t.clone()))?;
+                npz.add_array("step", &Array1::from(step))?;
                 npz.add_array("neuron", &Array1::from(neuron))?;
                 Ok(())
             })?;

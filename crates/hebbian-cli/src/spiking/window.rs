@@ -73,9 +73,23 @@ pub fn read_measured(path: &Path) -> Result<Measured> {
 }
 
 /// Finds the measured points: `--data FILE`, or the experiment's `measured` path inside
-/// the data folder. Returns the path, or a note saying why there is none.
-fn measured_path(e: &WindowExperiment, options: &RunOptions) -> (Option<PathBuf>, Option<String>) {
-    match (&options.data_dir, &e.measured) {
+/// the data folder. Returns the path, or a note saying why there is none. A data path
+/// that does not exist is an error.
+fn measured_path(
+    e: &WindowExperiment,
+    options: &RunOptions,
+) -> Result<(Option<PathBuf>, Option<String>)> {
+    if let Some(path) = &options.data_dir
+        && !path.exists()
+    {
+        return Err(input_error(format!(
+            "data path {} not found; pass --data with the CSV file of measured points \
+             (columns Δt in ms and % change) or a folder that contains {}",
+            path.display(),
+            e.measured.as_deref().unwrap_or("it")
+        )));
+    }
+    Ok(match (&options.data_dir, &e.measured) {
         (Some(path), _) if path.is_file() => (Some(path.clone()), None),
         (Some(dir), Some(relative)) => {
             let path = dir.join(relative);
@@ -89,8 +103,13 @@ fn measured_path(e: &WindowExperiment, options: &RunOptions) -> (Option<PathBuf>
                 (None, Some(note))
             }
         }
+        (None, Some(_)) => {
+            let note = "no measured points given; plotting the rules only (pass --data FILE \
+                        with the measured STDP points to compare)";
+            (None, Some(note.to_string()))
+        }
         _ => (None, None),
-    }
+    })
 }
 
 /// Interpolates `(x, y)` (sorted by `x`) linearly at `at`; `None` outside the range.
@@ -112,7 +131,7 @@ fn interpolate(x: &[f64], y: &[f64], at: f64) -> Option<f64> {
 /// Runs the protocol and writes its outputs.
 pub fn run(e: &WindowExperiment, source: &Source, options: &RunOptions) -> Result<()> {
     let start = Instant::now();
-    let (data_path, data_note) = measured_path(e, options);
+    let (data_path, data_note) = measured_path(e, options)?;
     let measured = data_path.as_deref().map(read_measured).transpose()?;
 
     // delta_t values, on the grid of the step
