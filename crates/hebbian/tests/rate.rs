@@ -132,6 +132,38 @@ fn oja_fixed_input_converges() {
 }
 
 #[test]
+fn subnormal_weights_flushed_to_zero() {
+    // The second input is always 0, so Oja's rule shrinks w_2 by 1 − η y² ≈ 0.99 per
+    // presentation. From 1e-300 it is still normal at the flush of presentation 1024
+    // (about 3e-305) and subnormal before the flush of 2048 (about 1e-309).
+    let run = |presentations| {
+        let mut layer = Layer::new(array![[1.0, 1e-300]], Activation::Linear);
+        let mut stimulus = Cycle::new(vec![vec![1.0, 0.0]]).unwrap();
+        let settings = TrainSettings {
+            presentations,
+            eta: 0.01,
+            ..TrainSettings::default()
+        };
+        train(
+            &mut layer,
+            &mut Oja,
+            &mut stimulus,
+            &settings,
+            &mut NoObserver,
+        )
+        .unwrap();
+        layer.weights[[0, 1]]
+    };
+    let before = run(1500);
+    assert!(
+        before >= f64::MIN_POSITIVE,
+        "w_2 = {before} after 1500 presentations"
+    );
+    assert_eq!(run(2048), 0.0);
+    assert_eq!(run(3000), 0.0);
+}
+
+#[test]
 fn oja_large_eta_diverges() {
     // η|x|² = 0.1 · 25 = 2.5 > 1
     let (_, result) = oja_fixed_input(0.1, 2000);

@@ -14,6 +14,17 @@
 //! pass, through which NaN and infinity propagate) and looks at single rows only when
 //! that sum exceeds the squared threshold.
 //! The layer keeps the weights it had at that point, so a caller can still save them.
+//!
+//! # Subnormal weights
+//!
+//! A weight that only decays, such as an Oja weight whose input is always 0, shrinks
+//! geometrically into the subnormal range below `f64::MIN_POSITIVE` (2.2·10⁻³⁰⁸). x86
+//! CPUs compute many times slower there: without the measure below, 10⁶ presentations
+//! of noise-free oriented bars took 4.2 µs each instead of 0.17 µs. Every [`FLUSH_EVERY`]
+//! presentations (after the update that completes a multiple of it, or the batch that
+//! crosses one), weights of smaller magnitude than `f64::MIN_POSITIVE` are set to 0.
+//! That changes a weight by less than 2.2·10⁻³⁰⁸, and only in runs that reach such
+//! values.
 
 use serde::{Deserialize, Serialize};
 
@@ -204,6 +215,9 @@ pub fn train(
                 batch,
             ));
         }
+        if (done + this_batch as u64) / FLUSH_EVERY > done / FLUSH_EVERY {
+            flush_subnormals(w.values);
+        }
         done += this_batch as u64;
 
         // Normalize, then check.
@@ -297,6 +311,9 @@ fn train_online(
         let mut w = layer.weights_mut();
         rule.update(&mut w, &x, &y, eta);
         done += 1;
+        if done.is_multiple_of(FLUSH_EVERY) {
+            flush_subnormals(w.values);
+        }
         if let Err((row, sum)) = settings.normalization.apply(&mut w) {
             return Err(Normalization::sum_error(done, row, sum));
         }
@@ -310,6 +327,18 @@ fn train_online(
         max_input_norm_sq,
         mean_input_norm_sq: sum_input_norm_sq / done.max(1) as f64,
     })
+}
+
+/// Presentations between two flushes of subnormal weights to zero.
+pub const FLUSH_EVERY: u64 = 1024;
+
+/// Sets weights of smaller magnitude than `f64::MIN_POSITIVE` (subnormal numbers) to 0.
+fn flush_subnormals(w: &mut [f64]) {
+    for w_ij in w {
+        if w_ij.abs() < f64::MIN_POSITIVE {
+            *w_ij = 0.0;
+        }
+    }
 }
 
 /// Stops training when a weight or threshold is not finite or a row's norm exceeds the
