@@ -164,6 +164,38 @@ fn subnormal_weights_flushed_to_zero() {
 }
 
 #[test]
+fn subnormal_bcm_threshold_flushed() {
+    // A silent output (zero weights) halves θ at every presentation with theta_rate 0.5.
+    // θ = 2^-1000 is still normal after 1000 presentations, and 2^-1024 is subnormal
+    // when the flush at presentation 1024 sets it to 0.
+    let run = |presentations| {
+        let mut layer = Layer::new(array![[0.0, 0.0]], Activation::Linear);
+        let mut rule = Bcm::new(1, 1.0, 0.5).unwrap();
+        let mut stimulus = Cycle::new(vec![vec![1.0, 0.5]]).unwrap();
+        let settings = TrainSettings {
+            presentations,
+            eta: 0.01,
+            ..TrainSettings::default()
+        };
+        train(
+            &mut layer,
+            &mut rule,
+            &mut stimulus,
+            &settings,
+            &mut NoObserver,
+        )
+        .unwrap();
+        rule.theta().unwrap()[0]
+    };
+    let before = run(1000);
+    assert!(
+        before >= f64::MIN_POSITIVE,
+        "θ = {before} after 1000 presentations"
+    );
+    assert_eq!(run(1024), 0.0);
+}
+
+#[test]
 fn oja_large_eta_diverges() {
     // η|x|² = 0.1 · 25 = 2.5 > 1
     let (_, result) = oja_fixed_input(0.1, 2000);

@@ -121,6 +121,11 @@ impl RateRule for Bcm {
         Some(&self.theta)
     }
 
+    fn flush_subnormals(&mut self) {
+        // θ of a silent output decays geometrically towards 0
+        super::train::flush_subnormals(&mut self.theta);
+    }
+
     fn divergence_remedy(&self, eta: f64, _max_input_norm_sq: f64) -> String {
         format!(
             "the threshold must track y^2 faster than the weights change: lower eta (now {eta}) \

@@ -260,6 +260,10 @@ pub trait RateRule: Send {
         None
     }
 
+    /// Sets the rule's own state variables of smaller magnitude than `f64::MIN_POSITIVE`
+    /// (subnormal numbers) to 0; the training loop calls it when it flushes the weights.
+    fn flush_subnormals(&mut self) {}
+
     /// Advice for the divergence error of this rule.
     fn divergence_remedy(&self, eta: f64, max_input_norm_sq: f64) -> String {
         let _ = max_input_norm_sq;

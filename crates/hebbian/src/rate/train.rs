@@ -22,9 +22,9 @@
 //! CPUs compute many times slower there: without the measure below, 10⁶ presentations
 //! of noise-free oriented bars took 4.2 µs each instead of 0.17 µs. Every [`FLUSH_EVERY`]
 //! presentations (after the update that completes a multiple of it, or the batch that
-//! crosses one), weights of smaller magnitude than `f64::MIN_POSITIVE` are set to 0.
-//! That changes a weight by less than 2.2·10⁻³⁰⁸, and only in runs that reach such
-//! values.
+//! crosses one), weights of smaller magnitude than `f64::MIN_POSITIVE` are set to 0, and
+//! so is BCM's threshold θ, which decays towards 0 while its output is silent. That
+//! changes a value by less than 2.2·10⁻³⁰⁸, and only in runs that reach such values.
 
 use serde::{Deserialize, Serialize};
 
@@ -217,6 +217,7 @@ pub fn train(
         }
         if (done + this_batch as u64) / FLUSH_EVERY > done / FLUSH_EVERY {
             flush_subnormals(w.values);
+            rule.flush_subnormals();
         }
         done += this_batch as u64;
 
@@ -313,6 +314,7 @@ fn train_online(
         done += 1;
         if done.is_multiple_of(FLUSH_EVERY) {
             flush_subnormals(w.values);
+            rule.flush_subnormals();
         }
         if let Err((row, sum)) = settings.normalization.apply(&mut w) {
             return Err(Normalization::sum_error(done, row, sum));
@@ -332,8 +334,8 @@ fn train_online(
 /// Presentations between two flushes of subnormal weights to zero.
 pub const FLUSH_EVERY: u64 = 1024;
 
-/// Sets weights of smaller magnitude than `f64::MIN_POSITIVE` (subnormal numbers) to 0.
-fn flush_subnormals(w: &mut [f64]) {
+/// Sets values of smaller magnitude than `f64::MIN_POSITIVE` (subnormal numbers) to 0.
+pub(crate) fn flush_subnormals(w: &mut [f64]) {
     for w_ij in w {
         if w_ij.abs() < f64::MIN_POSITIVE {
             *w_ij = 0.0;
