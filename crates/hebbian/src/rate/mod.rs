@@ -261,7 +261,7 @@ pub trait RateRule: Send {
     }
 
     /// Sets the rule's own state variables of smaller magnitude than `f64::MIN_POSITIVE`
-    /// (subnormal numbers) to 0; the training loop calls it when it flushes the weights.
+    /// (subnormal numbers) to 0. The training loop calls it when it flushes the weights.
     fn flush_subnormals(&mut self) {}
 
     /// Advice for the divergence error of this rule.

@@ -22,9 +22,10 @@
 //! CPUs compute many times slower there: without the measure below, 10⁶ presentations
 //! of noise-free oriented bars took 4.2 µs each instead of 0.17 µs. Every [`FLUSH_EVERY`]
 //! presentations (after the update that completes a multiple of it, or the batch that
-//! crosses one), weights of smaller magnitude than `f64::MIN_POSITIVE` are set to 0, and
-//! so is BCM's threshold θ, which decays towards 0 while its output is silent. That
-//! changes a value by less than 2.2·10⁻³⁰⁸, and only in runs that reach such values.
+//! crosses one), weights of smaller magnitude than `f64::MIN_POSITIVE` are set to 0.
+//! BCM's threshold θ, which decays towards 0 while its output is silent, is set to 0 in
+//! the same way. That changes a value by less than 2.2·10⁻³⁰⁸, and only in runs that
+//! reach such values.
 
 use serde::{Deserialize, Serialize};
 
