@@ -86,8 +86,6 @@ pub struct PoissonGroup {
     /// `1/λ = −1/ln(1 − rate·dt)` per neuron, the mean of the exponential variable whose
     /// floor is the number of silent steps. `0` marks a silent neuron.
     inv_lambda: Vec<f64>,
-    /// The value of every `inv_lambda` when they are all equal.
-    shared_inv_lambda: Option<f64>,
     /// The sequence of trials of a group with one rate; `None` when the rates differ.
     shared: Option<SharedTrain>,
     /// The stream of [`SharedTrain`], kept while the rates differ.
@@ -117,7 +115,6 @@ impl PoissonGroup {
         check_rates(&rates, clock.dt())?;
         let mut group = PoissonGroup {
             inv_lambda: Vec::new(),
-            shared_inv_lambda: None,
             shared: None,
             group_rng,
             rates: Vec::new(),
@@ -171,7 +168,8 @@ impl PoissonGroup {
                 if p == 0.0 { 0.0 } else { -1.0 / (-p).ln_1p() }
             })
             .collect();
-        self.shared_inv_lambda = match self.inv_lambda.split_first() {
+        // the value of every `inv_lambda` when they are all equal
+        let shared_inv_lambda = match self.inv_lambda.split_first() {
             Some((&first, rest)) if rest.iter().all(|&x| x == first) => Some(first),
             _ => None,
         };
@@ -182,7 +180,7 @@ impl PoissonGroup {
         if let Some(train) = self.shared.take() {
             self.group_rng = train.rng;
         }
-        if let Some(inv_lambda) = self.shared_inv_lambda {
+        if let Some(inv_lambda) = shared_inv_lambda {
             self.next_in_bucket = Vec::new();
             let n = self.rates.len() as u64;
             let rng = self.group_rng.clone();
@@ -198,7 +196,7 @@ impl PoissonGroup {
     /// Draws the next spike of neuron `i` at `from` or later.
     #[inline]
     fn schedule(&mut self, i: usize, from: u64) {
-        let inv_lambda = self.shared_inv_lambda.unwrap_or_else(|| self.inv_lambda[i]);
+        let inv_lambda = self.inv_lambda[i];
         if inv_lambda == 0.0 {
             return;
         }

@@ -340,20 +340,28 @@ impl LifGroup {
         }
     }
 
+    /// Returns the leak factor `e^{−(to − from)·dt/τ_m}` of neuron `i`, for `to` before
+    /// or after `from`.
+    #[inline(always)]
+    fn leak(&self, i: usize, from: u64, to: u64) -> f64 {
+        if to >= from {
+            self.decay(i, to - from)
+        } else {
+            self.growth(i, from - to)
+        }
+    }
+
     /// Potential of neuron `i` of a current-based group at the start of step `step`.
     #[inline]
     fn potential_at(&self, i: usize, step: u64) -> f64 {
         let held = self.held[i];
-        let dev = self.dev[i];
         let factor = if held != 0 {
             // held at v_reset until step `held`, then decaying
-            self.decay(i, step.saturating_sub(held))
-        } else if step >= self.epoch {
-            self.decay(i, step - self.epoch)
+            self.leak(i, held, step.max(held))
         } else {
-            self.growth(i, self.epoch - step)
+            self.leak(i, self.epoch, step)
         };
-        self.v_rest[i] + dev * factor
+        self.v_rest[i] + self.dev[i] * factor
     }
 
     /// Moves the epoch to `step` if it lies more than the span behind, and returns the
@@ -379,13 +387,8 @@ impl LifGroup {
     /// its `held` step.
     #[inline(never)]
     fn release(&mut self, i: usize) {
-        let held = self.held[i];
-        let factor = if held >= self.epoch {
-            self.growth(i, held - self.epoch)
-        } else {
-            self.decay(i, self.epoch - held)
-        };
-        self.dev[i] *= factor;
+        // dev e^{−(n − held)·dt/τ_m} = dev e^{(held − epoch)·dt/τ_m} · e^{−(n − epoch)·dt/τ_m}
+        self.dev[i] *= self.leak(i, self.held[i], self.epoch);
         self.held[i] = 0;
     }
 
