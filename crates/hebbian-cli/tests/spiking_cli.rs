@@ -299,7 +299,7 @@ fn small_network_runs_and_repeats() {
 
 #[test]
 fn poisson_rate_too_high_rejected() {
-    // dt = 0.1 ms allows rates below 10 kHz; the error comes before any output
+    // dt = 0.1 ms allows rates below 10 kHz. The error must come before any output.
     let text = SMALL_NETWORK.replace("rate = \"50 Hz\"", "rate = \"10 kHz\"");
     let (dir, path) = experiment_file(&text);
     let out = dir.path().join("out");
@@ -331,7 +331,7 @@ fn stdp_window_rejects_missing_data_path() {
 }
 
 #[test]
-fn spike_files_hold_steps() {
+fn spike_files_contain_steps() {
     let (dir, path) = experiment_file(&format!(
         "{SMALL_NETWORK}\n[monitors.spikes]\nkind = \"spikes\"\ngroup = \"neurons\"\n"
     ));

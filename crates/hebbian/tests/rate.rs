@@ -131,6 +131,18 @@ fn oja_fixed_input_converges() {
     assert_close(layer.weights.as_slice().unwrap(), &[0.6, 0.8], 1e-9);
 }
 
+/// Trains `layer` with `rule` on the one input `x`, shown `presentations` times at
+/// `eta = 0.01`.
+fn train_on_one_input(layer: &mut Layer, rule: &mut dyn RateRule, x: Vec<f64>, presentations: u64) {
+    let mut stimulus = Cycle::new(vec![x]).unwrap();
+    let settings = TrainSettings {
+        presentations,
+        eta: 0.01,
+        ..TrainSettings::default()
+    };
+    train(layer, rule, &mut stimulus, &settings, &mut NoObserver).unwrap();
+}
+
 #[test]
 fn subnormal_weights_flushed_to_zero() {
     // The second input is always 0, so Oja's rule shrinks w_2 by 1 − η y² ≈ 0.99 per
@@ -138,20 +150,7 @@ fn subnormal_weights_flushed_to_zero() {
     // (about 3e-305) and subnormal before the flush of 2048 (about 1e-309).
     let run = |presentations| {
         let mut layer = Layer::new(array![[1.0, 1e-300]], Activation::Linear);
-        let mut stimulus = Cycle::new(vec![vec![1.0, 0.0]]).unwrap();
-        let settings = TrainSettings {
-            presentations,
-            eta: 0.01,
-            ..TrainSettings::default()
-        };
-        train(
-            &mut layer,
-            &mut Oja,
-            &mut stimulus,
-            &settings,
-            &mut NoObserver,
-        )
-        .unwrap();
+        train_on_one_input(&mut layer, &mut Oja, vec![1.0, 0.0], presentations);
         layer.weights[[0, 1]]
     };
     let before = run(1500);
@@ -171,20 +170,7 @@ fn subnormal_bcm_threshold_flushed() {
     let run = |presentations| {
         let mut layer = Layer::new(array![[0.0, 0.0]], Activation::Linear);
         let mut rule = Bcm::new(1, 1.0, 0.5).unwrap();
-        let mut stimulus = Cycle::new(vec![vec![1.0, 0.5]]).unwrap();
-        let settings = TrainSettings {
-            presentations,
-            eta: 0.01,
-            ..TrainSettings::default()
-        };
-        train(
-            &mut layer,
-            &mut rule,
-            &mut stimulus,
-            &settings,
-            &mut NoObserver,
-        )
-        .unwrap();
+        train_on_one_input(&mut layer, &mut rule, vec![1.0, 0.5], presentations);
         rule.theta().unwrap()[0]
     };
     let before = run(1000);

@@ -551,9 +551,9 @@ fn assert_lazy_matches_naive(
 
 #[test]
 fn lif_lazy_leak_matches_fixed_step() {
-    // random jumps onto 20 neurons, one input each, strong enough to make them fire
-    // often; the event-driven group must give the same spikes and potentials within
-    // rounding, over many moves of its epoch
+    // Random jumps onto 20 neurons, one input each, make them fire often. The
+    // event-driven group must give the same spikes and potentials within rounding, over
+    // many moves of its epoch.
     let params = vec![
         LifParams {
             t_ref: 2.0,
@@ -579,7 +579,7 @@ fn lif_lazy_leak_matches_fixed_step() {
 }
 
 #[test]
-fn lif_lazy_leak_matches_fixed_step_shared_rows() {
+fn lif_lazy_leak_shared_rows() {
     // 5 inputs onto all of 20 neurons: a row meets neurons held by their refractory
     // period among free ones
     let params = vec![
@@ -597,9 +597,9 @@ fn lif_lazy_leak_matches_fixed_step_shared_rows() {
 }
 
 #[test]
-fn lif_lazy_leak_matches_fixed_step_per_neuron_parameters() {
-    // τ_m, v_rest, v_th and t_ref differ between neurons; neuron 0 rests above its
-    // threshold and fires on its own; the potentials are edited between the two runs
+fn lif_lazy_leak_per_neuron_parameters() {
+    // τ_m, v_rest, v_th and t_ref differ between neurons. Neuron 0 rests above its
+    // threshold and fires on its own. The potentials are edited between the two runs.
     let params: Vec<LifParams> = (0..12)
         .map(|i| LifParams {
             tau_m: 8.0 + 3.0 * i as f64,
@@ -815,7 +815,7 @@ fn shared_rate_trials(
 }
 
 #[test]
-fn poisson_shared_rate_is_bernoulli_per_neuron_and_step() {
+fn poisson_shared_rate_is_bernoulli() {
     // 20 neurons at 200 Hz with dt = 1 ms: every (step, neuron) is a Bernoulli trial with
     // p = 0.2. Tolerances are 4 standard deviations of each count.
     let (n, steps, p) = (20, 5000, 0.2);
@@ -892,9 +892,9 @@ fn poisson_shared_rate_is_bernoulli_per_neuron_and_step() {
 }
 
 #[test]
-fn poisson_rates_switch_between_shared_and_per_neuron() {
-    // one rate, then rates that differ, then silence, then one rate again; each phase
-    // draws the expected number of spikes (4 standard deviations)
+fn poisson_rates_switch_layouts() {
+    // One rate, then rates that differ, then silence, then one rate again. Each phase
+    // draws the expected number of spikes within 4 standard deviations.
     let mut net = Network::new(1.0, 4).unwrap();
     let input = net.add_poisson(vec![100.0; 10]).unwrap();
     let monitor = net

@@ -19,7 +19,7 @@
 //!
 //! A weight that only decays, such as an Oja weight whose input is always 0, shrinks
 //! geometrically into the subnormal range below `f64::MIN_POSITIVE` (2.2·10⁻³⁰⁸). x86
-//! CPUs compute many times slower there: without the measure below, 10⁶ presentations
+//! CPUs compute many times slower there. Without the measure below, 10⁶ presentations
 //! of noise-free oriented bars took 4.2 µs each instead of 0.17 µs. Every [`FLUSH_EVERY`]
 //! presentations (after the update that completes a multiple of it, or the batch that
 //! crosses one), weights of smaller magnitude than `f64::MIN_POSITIVE` are set to 0.

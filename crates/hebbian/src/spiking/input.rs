@@ -25,8 +25,8 @@
 //!   keeps only its next spike. As in Brian2, every neuron's train then depends on the
 //!   size of the group.
 //! - **Rates that differ between neurons.** Each neuron draws the gaps of its own train
-//!   from its own stream, derived from (seed, population, neuron), so its train does not
-//!   depend on the size of its group or on other neurons' rates. Each neuron has exactly
+//!   from its own stream, derived from (seed, population, neuron). Its train then does
+//!   not depend on the size of its group or on other neurons' rates. Each neuron has exactly
 //!   one pending spike. Pending spikes within the next [`CALENDAR_LEN`] steps sit in a
 //!   ring of per-step buckets, later ones in a binary heap; the neurons of a step are
 //!   emitted in increasing index order. A bucket is a linked list threaded through one

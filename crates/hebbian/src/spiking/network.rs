@@ -180,7 +180,8 @@ impl Network {
         let rngs = (0..rates.len())
             .map(|i| rng::stream(self.seed, stream_id(stream_kind::POISSON, population, i)))
             .collect();
-        // the group's own stream takes the one index that no neuron can have
+        // the group's own stream takes index u32::MAX, which no neuron has because a
+        // population contains at most u32::MAX neurons (indices up to u32::MAX − 1)
         let group_rng = rng::stream(
             self.seed,
             stream_id(stream_kind::POISSON, population, u32::MAX as usize),
@@ -609,8 +610,8 @@ impl Network {
             }
             synapses.enqueue(n, &self.spikes[connection.pre]);
             let arrivals = synapses.queue.take(n);
-            // a step without arrivals must not touch the plasticity state: the epoch of
-            // its traces would then depend on which steps a run visits
+            // a step without arrivals must not touch the plasticity state, because the
+            // epoch of its traces would then depend on which steps a run visits
             if !arrivals.is_empty() {
                 deliver(synapses, &arrivals, target, n);
             }

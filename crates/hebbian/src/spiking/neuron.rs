@@ -149,24 +149,24 @@ impl LifParams {
     }
 }
 
-/// Longest span, in steps, between moves of the epoch of a current-based group.
+/// Maximum span, in steps, between moves of the epoch of a current-based group.
 const MAX_SPAN: u64 = 4096;
 
 /// A group of LIF neurons with per-neuron parameters, stored as struct-of-arrays.
 #[derive(Debug, Clone)]
 pub struct LifGroup {
     params: Vec<LifParams>,
-    /// Potentials: those at the last synchronisation (end of a run, or a state monitor
-    /// sample) in a current-based group; the current ones in a conductance-based group.
+    /// Potentials. A current-based group writes them at each synchronisation (end of a
+    /// run, or a state monitor sample). A conductance-based group keeps them current.
     v: Vec<f64>,
     /// First step at which each neuron integrates again.
     refractory_until: Vec<u64>,
     /// Current-based groups: each neuron's distance from rest in scaled units, see
     /// *Event-driven leak*.
     dev: Vec<f64>,
-    /// Current-based groups: `0` for a free neuron, else the step from which a neuron
-    /// held after a reset decays; `dev` is then its distance from rest at that step.
-    held: Vec<u64>,
+    /// Current-based groups: `0` for a free neuron, else the step `h` until which a
+    /// neuron is held at `v_reset` after a spike. `dev` is then its distance from rest.
+    held_until: Vec<u64>,
     /// Current-based groups: the step at which scaled units equal millivolts.
     epoch: u64,
     /// Steps the epoch may lie behind before it moves on.
@@ -216,7 +216,7 @@ impl LifGroup {
             v: column(|p| p.v_rest),
             refractory_until: vec![0; n],
             dev: vec![0.0; n],
-            held: vec![0; n],
+            held_until: vec![0; n],
             epoch: 0,
             span: 1,
             grow: Vec::new(),
@@ -314,7 +314,7 @@ impl LifGroup {
 
     pub(crate) fn enable_conductance_input(&mut self, step: u64) {
         if !self.conductance_input {
-            // from here on `v` holds the current potentials
+            // from here on `v` contains the current potentials
             if !self.v_edited {
                 self.sync(step);
             }
@@ -354,10 +354,10 @@ impl LifGroup {
     /// Potential of neuron `i` of a current-based group at the start of step `step`.
     #[inline]
     fn potential_at(&self, i: usize, step: u64) -> f64 {
-        let held = self.held[i];
-        let factor = if held != 0 {
-            // held at v_reset until step `held`, then decaying
-            self.leak(i, held, step.max(held))
+        let held_until = self.held_until[i];
+        let factor = if held_until != 0 {
+            // held at v_reset until step `held_until`, then decaying
+            self.leak(i, held_until, step.max(held_until))
         } else {
             self.leak(i, self.epoch, step)
         };
@@ -375,7 +375,7 @@ impl LifGroup {
         }
         let shared = (!self.shrink.is_empty()).then(|| self.decay(0, k));
         for i in 0..self.dev.len() {
-            if self.held[i] == 0 {
+            if self.held_until[i] == 0 {
                 self.dev[i] *= shared.unwrap_or_else(|| self.decay(i, k));
             }
         }
@@ -383,13 +383,12 @@ impl LifGroup {
         0
     }
 
-    /// Turns held neuron `i` into a free one, for an epoch at most `span` steps before
-    /// its `held` step.
+    /// Turns held neuron `i` into a free one, in the scaled units of the group's epoch.
     #[inline(never)]
     fn release(&mut self, i: usize) {
-        // dev e^{−(n − held)·dt/τ_m} = dev e^{(held − epoch)·dt/τ_m} · e^{−(n − epoch)·dt/τ_m}
-        self.dev[i] *= self.leak(i, self.held[i], self.epoch);
-        self.held[i] = 0;
+        // dev e^{−(n − h)·dt/τ_m} = dev e^{(h − epoch)·dt/τ_m} · e^{−(n − epoch)·dt/τ_m}
+        self.dev[i] *= self.leak(i, self.held_until[i], self.epoch);
+        self.held_until[i] = 0;
     }
 
     fn mark_candidate(&mut self, i: usize) {
@@ -410,8 +409,8 @@ impl LifGroup {
             self.epoch = step;
             for i in 0..self.len() {
                 // a neuron held beyond `step` stays held, at the edited potential
-                if self.held[i] <= step {
-                    self.held[i] = 0;
+                if self.held_until[i] <= step {
+                    self.held_until[i] = 0;
                 }
                 self.dev[i] = self.v[i] - self.v_rest[i];
             }
@@ -529,7 +528,7 @@ impl LifGroup {
                 self.v[i] = self.v_reset[i];
             } else {
                 // held at v_reset until the first step that integrates again
-                self.held[i] = step + k.max(1);
+                self.held_until[i] = step + k.max(1);
                 self.dev[i] = self.v_reset[i] - self.v_rest[i];
             }
         }
@@ -548,7 +547,7 @@ impl LifGroup {
         }
         // the jump counts from the start of the next step
         let k = self.catch_up(step + 1);
-        if self.held[i] != 0 {
+        if self.held_until[i] != 0 {
             self.release(i);
         }
         let g = self.growth(i, k);
@@ -572,11 +571,11 @@ impl LifGroup {
         let g = self.grow[k as usize];
         let crossed = if self.uniform {
             let bound = crossing_bound((self.v_th[0] - self.v_rest[0]) * g);
-            add_scaled(&mut self.dev, &self.held, |_| bound, g, posts, w)
+            add_scaled(&mut self.dev, &self.held_until, |_| bound, g, posts, w)
         } else {
             let (v_rest, v_th) = (&self.v_rest, &self.v_th);
             let bound = |i: usize| crossing_bound((v_th[i] - v_rest[i]) * g);
-            add_scaled(&mut self.dev, &self.held, bound, g, posts, w)
+            add_scaled(&mut self.dev, &self.held_until, bound, g, posts, w)
         };
         if let Some(first_held) = crossed.first_held {
             // a held neuron among the targets: finish the row neuron by neuron
@@ -587,7 +586,7 @@ impl LifGroup {
         if crossed.any {
             for &i in posts {
                 let i = i as usize;
-                if self.held[i] == 0
+                if self.held_until[i] == 0
                     && self.dev[i] > crossing_bound((self.v_th[i] - self.v_rest[i]) * g)
                 {
                     self.mark_candidate(i);
@@ -613,13 +612,13 @@ impl LifGroup {
 
 /// Returns a bound slightly below `x` in scaled units: a neuron above it may be above its
 /// threshold and becomes a candidate. The margin of 10⁻¹² keeps rounding from hiding a
-/// crossing; a candidate that did not cross is dropped at its test.
+/// crossing, and a candidate that did not cross is dropped at its test.
 #[inline(always)]
 fn crossing_bound(x: f64) -> f64 {
     x - x.abs() * 1e-12
 }
 
-/// What [`add_scaled`] saw.
+/// Result of [`add_scaled`].
 struct Crossed {
     /// Some neuron ended above its bound.
     any: bool,
@@ -635,7 +634,7 @@ struct Crossed {
 #[inline(never)]
 fn add_scaled(
     dev: &mut [f64],
-    held: &[u64],
+    held_until: &[u64],
     bound: impl Fn(usize) -> f64,
     g: f64,
     posts: &[u32],
@@ -644,7 +643,7 @@ fn add_scaled(
     let mut any = false;
     for (k, (&i, &w)) in posts.iter().zip(w).enumerate() {
         let i = i as usize;
-        if held[i] != 0 {
+        if held_until[i] != 0 {
             return Crossed {
                 any,
                 first_held: Some(k),
