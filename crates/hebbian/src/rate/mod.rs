@@ -292,29 +292,35 @@ pub(crate) fn pca_remedy(eta: f64, max_input_norm_sq: f64) -> String {
 
 /// Dot product of two equal-length slices.
 ///
-/// Sixteen partial sums in a fixed order: enough independent additions to keep the
-/// vector units busy instead of waiting on one chain of dependent additions, and the
-/// same order, so the same result, on every CPU.
+/// Sixteen partial sums in a fixed order: element `j` goes to partial sum `j % 16`, the
+/// last incomplete group of sixteen padded with zeros, and the partial sums are added
+/// pairwise. Enough independent additions to keep the vector units busy instead of
+/// waiting on one chain of dependent additions, and the same order, so the same result,
+/// on every CPU.
 #[inline]
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    const LANES: usize = 16;
     let mut acc = [0.0f64; LANES];
     let chunks_a = a.chunks_exact(LANES);
     let chunks_b = b.chunks_exact(LANES);
-    let tail: f64 = chunks_a
-        .remainder()
-        .iter()
-        .zip(chunks_b.remainder())
-        .map(|(p, q)| p * q)
-        .sum();
+    let (rest_a, rest_b) = (chunks_a.remainder(), chunks_b.remainder());
     for (p, q) in chunks_a.zip(chunks_b) {
         for k in 0..LANES {
             acc[k] += p[k] * q[k];
         }
     }
-
-    reduce_lanes(acc) + tail
+    if !rest_a.is_empty() {
+        let (mut p, mut q) = ([0.0f64; LANES], [0.0f64; LANES]);
+        p[..rest_a.len()].copy_from_slice(rest_a);
+        q[..rest_b.len()].copy_from_slice(rest_b);
+        for k in 0..LANES {
+            acc[k] += p[k] * q[k];
+        }
+    }
+    reduce_lanes(acc)
 }
+
+/// Partial sums of [`dot`].
+const LANES: usize = 16;
 
 /// Returns the dot products of four rows with the same `x`, and `x · x`, each added in the
 /// order [`dot`] uses, so each equals the matching `dot` bit for bit on every CPU.
@@ -335,64 +341,62 @@ pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64, f64
 
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, simd: S) -> Self::Output {
-            const LANES: usize = 16;
             let width = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
             let n = self.x.len();
-            let full = n - n % LANES;
-            if width == 0 || LANES % width != 0 {
+            if width == 0 || LANES % width != 0 || self.rows.iter().any(|r| r.len() != n) {
                 let dots = self.rows.map(|row| dot(row, self.x));
                 let rows_sq = self.rows.iter().map(|row| dot(row, row)).sum();
                 return (dots, dot(self.x, self.x), rows_sq);
             }
 
             let per_chunk = LANES / width;
-            let (x_head, _) = S::as_simd_f64s(&self.x[..full]);
-            let heads = self.rows.map(|row| S::as_simd_f64s(&row[..full]).0);
             // acc[r][v] contains lanes v·width .. (v + 1)·width of row r's sixteen
             // partial sums, and r = 4 is x · x
             let zero = simd.splat_f64s(0.0);
             let mut acc = [[zero; LANES]; 5];
             // squares of the weights, one set of sums per row
-            let mut squares = [[zero; LANES]; 4];
+            let mut squares = [zero; LANES];
+            let full = n - n % LANES;
+            let (x_head, _) = S::as_simd_f64s(&self.x[..full]);
+            let heads = self.rows.map(|row| S::as_simd_f64s(&row[..full]).0);
             for (c, xs) in x_head.chunks_exact(per_chunk).enumerate() {
                 for (v, &xv) in xs.iter().enumerate() {
                     for r in 0..4 {
                         let wv = heads[r][c * per_chunk + v];
                         acc[r][v] = simd.add_f64s(acc[r][v], simd.mul_f64s(wv, xv));
-                        squares[r][v] = simd.add_f64s(squares[r][v], simd.mul_f64s(wv, wv));
+                        squares[v] = simd.add_f64s(squares[v], simd.mul_f64s(wv, wv));
+                    }
+                    acc[4][v] = simd.add_f64s(acc[4][v], simd.mul_f64s(xv, xv));
+                }
+            }
+            // the last group of sixteen, padded with zeros
+            if full < n {
+                let load = |values: &[f64], v: usize| {
+                    let start = (full + v * width).min(n);
+                    simd.partial_load_f64s(&values[start..(start + width).min(n)])
+                };
+                for v in 0..per_chunk {
+                    let xv = load(self.x, v);
+                    for r in 0..4 {
+                        let wv = load(self.rows[r], v);
+                        acc[r][v] = simd.add_f64s(acc[r][v], simd.mul_f64s(wv, xv));
+                        squares[v] = simd.add_f64s(squares[v], simd.mul_f64s(wv, wv));
                     }
                     acc[4][v] = simd.add_f64s(acc[4][v], simd.mul_f64s(xv, xv));
                 }
             }
 
-            let mut rows_sq = 0.0;
-            for (r, sums) in squares.iter().enumerate() {
-                let total = sums[..per_chunk]
-                    .iter()
-                    .fold(zero, |a, &b| simd.add_f64s(a, b));
-                rows_sq += simd.reduce_sum_f64s(total)
-                    + self.rows[r][full..].iter().map(|w| w * w).sum::<f64>();
-            }
-
-            let tails: [&[f64]; 5] = [
-                &self.rows[0][full..],
-                &self.rows[1][full..],
-                &self.rows[2][full..],
-                &self.rows[3][full..],
-                &self.x[full..],
-            ];
             let mut out = [0.0; 5];
             for r in 0..5 {
                 let mut lanes = [0.0f64; LANES];
                 let flat: &[f64] = pulp::bytemuck::cast_slice(&acc[r][..per_chunk]);
                 lanes.copy_from_slice(flat);
-                let tail: f64 = tails[r]
-                    .iter()
-                    .zip(&self.x[full..])
-                    .map(|(p, q)| p * q)
-                    .sum();
-                out[r] = reduce_lanes(lanes) + tail;
+                out[r] = reduce_lanes(lanes);
             }
+            let total = squares[..per_chunk]
+                .iter()
+                .fold(zero, |a, &b| simd.add_f64s(a, b));
+            let rows_sq = simd.reduce_sum_f64s(total);
             ([out[0], out[1], out[2], out[3]], out[4], rows_sq)
         }
     }
@@ -402,8 +406,8 @@ pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64, f64
 
 /// Adds [`dot`]'s sixteen partial sums pairwise.
 #[inline(always)]
-fn reduce_lanes(mut acc: [f64; 16]) -> f64 {
-    let mut width = 16;
+fn reduce_lanes(mut acc: [f64; LANES]) -> f64 {
+    let mut width = LANES;
     while width > 1 {
         width /= 2;
         for k in 0..width {
@@ -442,6 +446,83 @@ pub(crate) fn sum_of_squares(values: &[f64]) -> f64 {
     }
 
     pulp::Arch::new().dispatch(SumOfSquares(values))
+}
+
+/// Oja's update of every row, `w_i += (η y_i) (x − y_i w_i)`, in the widest vectors the
+/// CPU has (chosen at run time by `pulp`). Each weight takes the same operations in the
+/// same order as the scalar formula, so the result is the same on every CPU.
+pub(crate) fn oja_rows(w: &mut WeightsMut<'_>, x: &[f64], y: &[f64], eta: f64) {
+    struct OjaRows<'a, 'b> {
+        w: &'a mut WeightsMut<'b>,
+        x: &'a [f64],
+        y: &'a [f64],
+        eta: f64,
+    }
+
+    impl pulp::WithSimd for OjaRows<'_, '_> {
+        type Output = ();
+
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) {
+            let (x_head, x_tail) = S::as_simd_f64s(self.x);
+            for (i, &y_i) in self.y.iter().enumerate() {
+                let rate = self.eta * y_i;
+                let row = self.w.row_mut(i);
+                let (w_head, w_tail) = S::as_mut_simd_f64s(row);
+                let (rate_v, y_v) = (simd.splat_f64s(rate), simd.splat_f64s(y_i));
+                for (w_v, &x_v) in w_head.iter_mut().zip(x_head) {
+                    let change = simd.sub_f64s(x_v, simd.mul_f64s(y_v, *w_v));
+                    *w_v = simd.add_f64s(*w_v, simd.mul_f64s(rate_v, change));
+                }
+                for (w_ij, &x_j) in w_tail.iter_mut().zip(x_tail) {
+                    *w_ij += rate * (x_j - y_i * *w_ij);
+                }
+            }
+        }
+    }
+
+    pulp::Arch::new().dispatch(OjaRows { w, x, y, eta });
+}
+
+/// `x_j = clip(b_j + σ n_j, 0, 1)` for every pixel, in the widest vectors the CPU has.
+pub(crate) fn add_clipped_noise(x: &mut [f64], clean: &[f64], noise: &[f64], sigma: f64) {
+    struct Noise<'a> {
+        x: &'a mut [f64],
+        clean: &'a [f64],
+        noise: &'a [f64],
+        sigma: f64,
+    }
+
+    impl pulp::WithSimd for Noise<'_> {
+        type Output = ();
+
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) {
+            let n = self.x.len();
+            let (x_head, x_tail) = S::as_mut_simd_f64s(self.x);
+            let (b_head, b_tail) = S::as_simd_f64s(&self.clean[..n]);
+            let (n_head, n_tail) = S::as_simd_f64s(&self.noise[..n]);
+            let (zero, one, sigma) = (
+                simd.splat_f64s(0.0),
+                simd.splat_f64s(1.0),
+                simd.splat_f64s(self.sigma),
+            );
+            for ((x_v, &b_v), &n_v) in x_head.iter_mut().zip(b_head).zip(n_head) {
+                let noisy = simd.add_f64s(b_v, simd.mul_f64s(sigma, n_v));
+                *x_v = simd.min_f64s(simd.max_f64s(noisy, zero), one);
+            }
+            for ((x_j, &b), &n) in x_tail.iter_mut().zip(b_tail).zip(n_tail) {
+                *x_j = (b + self.sigma * n).clamp(0.0, 1.0);
+            }
+        }
+    }
+
+    pulp::Arch::new().dispatch(Noise {
+        x,
+        clean,
+        noise,
+        sigma,
+    });
 }
 
 /// `y += alpha * x`.

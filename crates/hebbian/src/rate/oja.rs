@@ -48,12 +48,8 @@ impl RateRule for Oja {
     }
 
     fn update(&mut self, w: &mut WeightsMut<'_>, x: &[f64], y: &[f64], eta: f64) {
-        for (i, &y_i) in y.iter().enumerate() {
-            // Δw_i = η y_i (x − y_i w_i)
-            for (w_ij, &x_j) in w.row_mut(i).iter_mut().zip(x) {
-                *w_ij += eta * y_i * (x_j - y_i * *w_ij);
-            }
-        }
+        // Δw_i = η y_i (x − y_i w_i)
+        super::oja_rows(w, x, y, eta);
     }
 
     fn update_batch(

@@ -9,19 +9,16 @@
 //! Each presentation picks an angle uniformly from the set, adds independent Gaussian
 //! noise of standard deviation `noise_std` to every pixel, and clips to `[0, 1]`.
 //!
-//! The pixels are 0 or 1 before the noise, so half of the draws are clipped away: a
-//! background pixel with negative noise and a bar pixel with positive noise end at
-//! exactly 0 and 1. The generator therefore draws the sign of the noise as one random
-//! bit and the magnitude `|n|` only when it matters. Because the normal distribution is
-//! symmetric, this gives exactly the distribution of `clip(b + σ n, 0, 1)` with about
-//! half the Gaussian draws (the values differ from a per-pixel draw of `n`, but the
-//! random stream is this library's own in either case).
+//! The noise comes from [`NormalBatch`], which draws standard normal numbers eight at a
+//! time, and each pixel is computed as `clip(b + σ n, 0, 1)` from its clean value `b`.
 //!
 //! # Blocks
 //!
 //! Presentations come in blocks of [`OrientedBars::BLOCK_LEN`]. Block `k` draws from the
-//! stimulus generator advanced by `k` jumps of 2^128 steps (xoshiro256++'s `jump`), so
-//! blocks never overlap and any block can be drawn without drawing the ones before it
+//! stimulus generator advanced by `k` jumps of 2^128 steps (xoshiro256++'s `jump`): the
+//! first 32 numbers seed the eight lanes of the block's [`NormalBatch`], the rest pick the
+//! orientations and finish the few normal numbers the batch passes back. Blocks never
+//! overlap and any block can be drawn without drawing the ones before it
 //! ([`BlockStimulus::seek_block`]). [`super::Prefetch`] uses this to draw blocks on two
 //! threads and still present exactly the inputs of a single-threaded run.
 //!
@@ -35,12 +32,11 @@
 //! [`AngleSpacing::Tutorial`] reproduces that.
 
 use rand::Rng as _;
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::{BlockStimulus, Stimulus};
 use crate::error::{Error, Result, check_non_negative};
-use crate::rng::Rng;
+use crate::rng::{NormalBatch, Rng};
 
 /// Spacing of the set of angles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -97,8 +93,6 @@ pub struct OrientedBars {
     size: usize,
     angles: Vec<f64>,
     bars: Vec<Vec<f64>>,
-    /// For each bar, bit `j % 64` of word `j / 64` is set where pixel `j` is 1.
-    bar_bits: Vec<Vec<u64>>,
     noise_std: f64,
     /// The generator at the start of block 0.
     origin: Rng,
@@ -107,6 +101,11 @@ pub struct OrientedBars {
     block_start: Rng,
     /// The generator of the current block, after `drawn` presentations of it.
     rng: Rng,
+    /// The current block's normal numbers, seeded from its generator.
+    normals: NormalBatch,
+    /// One presentation's noise: `n_inputs` values, rounded up to whole groups of
+    /// [`NormalBatch`] lanes.
+    noise: Vec<f64>,
     drawn: usize,
 }
 
@@ -138,29 +137,19 @@ impl OrientedBars {
         check_non_negative("oriented bars", "noise_std", noise_std)?;
         let angles = spacing.angles(n_orientations);
         let bars: Vec<Vec<f64>> = angles.iter().map(|&a| draw_bar(a, size)).collect();
-        let bar_bits = bars
-            .iter()
-            .map(|bar| {
-                bar.chunks(64)
-                    .map(|chunk| {
-                        chunk
-                            .iter()
-                            .enumerate()
-                            .fold(0u64, |bits, (j, &v)| bits | (((v > 0.5) as u64) << j))
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut block_rng = rng.clone();
+        let normals = NormalBatch::new(&mut block_rng);
         Ok(OrientedBars {
             size,
             angles,
             bars,
-            bar_bits,
             noise_std,
             origin: rng.clone(),
             block: 0,
-            block_start: rng.clone(),
-            rng,
+            block_start: rng,
+            rng: block_rng,
+            normals,
+            noise: vec![0.0; (size * size).next_multiple_of(NormalBatch::LANES)],
             drawn: 0,
         })
     }
@@ -197,32 +186,13 @@ impl Stimulus for OrientedBars {
         // Pick an orientation.
         let k = self.rng.random_range(0..self.bars.len());
         let bar = &self.bars[k];
-        x.copy_from_slice(bar);
         if self.noise_std == 0.0 {
+            x.copy_from_slice(bar);
             return;
         }
 
-        // Add Gaussian noise and clip to [0, 1], 64 pixels at a time. Bit j of `signs` is
-        // the sign of pixel j's noise (1 = positive). A pixel needs |n| only where the
-        // sign moves it into [0, 1]: up from 0 (background) or down from 1 (bar), that is
-        // where its sign bit differs from its bar bit. Elsewhere it stays at 0 or 1.
-        for (c, x_chunk) in x.chunks_mut(64).enumerate() {
-            let signs: u64 = self.rng.random();
-            let valid = if x_chunk.len() == 64 {
-                u64::MAX
-            } else {
-                (1u64 << x_chunk.len()) - 1
-            };
-            let mut needed = (signs ^ self.bar_bits[k][c]) & valid;
-            while needed != 0 {
-                let j = needed.trailing_zeros() as usize;
-                needed &= needed - 1;
-                let n: f64 = StandardNormal.sample(&mut self.rng);
-                let b = x_chunk[j];
-                // +σ|n| from a background pixel, −σ|n| from a bar pixel
-                x_chunk[j] = (b + (1.0 - 2.0 * b) * self.noise_std * n.abs()).clamp(0.0, 1.0);
-            }
-        }
+        self.normals.fill(&mut self.noise, &mut self.rng);
+        crate::rate::add_clipped_noise(x, bar, &self.noise, self.noise_std);
     }
 }
 
@@ -241,6 +211,7 @@ impl BlockStimulus for OrientedBars {
             self.block += 1;
         }
         self.rng = self.block_start.clone();
+        self.normals = NormalBatch::new(&mut self.rng);
         self.drawn = 0;
     }
 }

@@ -8,6 +8,10 @@
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+mod normal;
+
+pub use normal::NormalBatch;
+
 /// The generator used throughout the library: xoshiro256++.
 pub type Rng = Xoshiro256PlusPlus;
 
