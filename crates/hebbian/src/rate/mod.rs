@@ -484,7 +484,7 @@ pub(crate) fn oja_rows(w: &mut WeightsMut<'_>, x: &[f64], y: &[f64], eta: f64) {
     pulp::Arch::new().dispatch(OjaRows { w, x, y, eta });
 }
 
-/// `x_j = clip(b_j + σ n_j, 0, 1)` for every pixel, in the widest vectors the CPU has.
+/// Sets `x_j = clip(b_j + σ n_j, 0, 1)` for every pixel, in the widest vectors the CPU has.
 pub(crate) fn add_clipped_noise(x: &mut [f64], clean: &[f64], noise: &[f64], sigma: f64) {
     struct Noise<'a> {
         x: &'a mut [f64],

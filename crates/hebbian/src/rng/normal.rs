@@ -263,7 +263,7 @@ fn finish(bits: u64, tables: &Tables, rng: &mut Rng) -> f64 {
     f64::from_bits(magnitude.to_bits() | sign_bit(bits))
 }
 
-/// A draw from the half-normal beyond `r`.
+/// Draws from the half-normal beyond `r`.
 fn tail(rng: &mut Rng) -> f64 {
     loop {
         let u1: f64 = rng.sample(OpenClosed01);
