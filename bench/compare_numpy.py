@@ -115,7 +115,12 @@ def sanger_loop(x, n_post, eta, presentations):
 def run_hebbian(binary, args):
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        subprocess.run([binary, "run", *args, "-q", "--out", out], check=True)
+        # stderr is shown only on failure: the runs repeat the same Oja warning
+        command = [binary, "run", *args, "-q", "--out", out]
+        finished = subprocess.run(command, stderr=subprocess.PIPE, text=True)
+        if finished.returncode != 0:
+            sys.stderr.write(finished.stderr)
+            finished.check_returncode()
         wall = time.perf_counter() - start
         with open(os.path.join(out, "summary.json")) as f:
             summary = json.load(f)

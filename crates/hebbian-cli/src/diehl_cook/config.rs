@@ -225,6 +225,17 @@ pub enum RuleKind {
     PowerLaw,
 }
 
+/// Inhibitory → excitatory weight of the `diehl-cook` experiment. We found no value in
+/// the paper. The published code, set up for 400 neurons, uses 17
+/// ([`DiehlCookParams::default`]), and with it 100 neurons reach 67 % test accuracy after
+/// one pass against the paper's 82.9 %. With 40 and [`NU_POST`] they reach 82.6 % on
+/// average (docs/limitations.md).
+pub const W_INH_EXC: f64 = 40.0;
+
+/// Potentiation rate of the `diehl-cook` experiment. The published code uses 0.01; see
+/// [`W_INH_EXC`].
+pub const NU_POST: f64 = 0.04;
+
 impl Default for NetworkConfig {
     fn default() -> Self {
         let d = DiehlCookParams::default();
@@ -244,9 +255,9 @@ impl Default for NetworkConfig {
             tau_theta: Time::new(d.tau_theta),
             theta_offset: Voltage::new(d.theta_offset),
             w_exc_inh: d.w_exc_inh,
-            w_inh_exc: d.w_inh_exc,
+            w_inh_exc: W_INH_EXC,
             nu_pre: d.nu_pre,
-            nu_post: d.nu_post,
+            nu_post: NU_POST,
             tau_pre: Time::new(d.tau_pre),
             tau_post1: Time::new(d.tau_post1),
             tau_post2: Time::new(d.tau_post2),
@@ -523,17 +534,28 @@ mod tests {
 
     const MINIMAL: &str = "family = \"diehl-cook\"\nname = \"dc\"\nseed = 1\n";
 
-    #[test]
-    fn defaults_equal_library() {
-        let e = parse(MINIMAL).unwrap();
-        assert_eq!(e.network.to_params(784), DiehlCookParams::default());
+    /// Returns the library's defaults with the experiment's two departures from them.
+    fn experiment_defaults() -> DiehlCookParams {
+        DiehlCookParams {
+            w_inh_exc: W_INH_EXC,
+            nu_post: NU_POST,
+            ..DiehlCookParams::default()
+        }
     }
 
     #[test]
-    fn builtin_equals_library_defaults() {
+    fn defaults_differ_in_two_values() {
+        let e = parse(MINIMAL).unwrap();
+        assert_eq!(e.network.to_params(784), experiment_defaults());
+        assert_eq!(DiehlCookParams::default().w_inh_exc, 17.0);
+        assert_eq!(DiehlCookParams::default().nu_post, 0.01);
+    }
+
+    #[test]
+    fn builtin_equals_experiment_defaults() {
         let text = include_str!("../../../../examples/diehl-cook.toml");
         let e = parse(text).unwrap();
-        assert_eq!(e.network.to_params(784), DiehlCookParams::default());
+        assert_eq!(e.network.to_params(784), experiment_defaults());
         assert_eq!(e.training.total_images(), 60_000);
     }
 

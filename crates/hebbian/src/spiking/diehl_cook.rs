@@ -50,7 +50,7 @@
 //! presentation: the network normalizes them when it is built and after the rest that
 //! ends every learning presentation, so between images the sums are at the target.
 //!
-//! | symbol | code | unit | paper value |
+//! | symbol | code | unit | published value |
 //! |---|---|---|---|
 //! | dt | `dt` | ms | 0.5 |
 //! | presentation, rest | `presentation`, `rest` | ms | 350, 150 |
@@ -73,6 +73,12 @@
 //! | input delays | uniform in `[0, max_delay)` | ms | 0–10 |
 //!
 //! Conductances are in units of the leak conductance.
+//!
+//! The paper refers to the authors' published code for most values, and the table gives
+//! that code's, which [`DiehlCookParams::default`] uses. The code is set up for 400
+//! neurons. The `diehl-cook` experiment of the command line runs 100 neurons by default,
+//! so it sets `w_inh_exc = 40` and `nu_post = 0.04` instead, which bring them to the
+//! paper's accuracy.
 //!
 //! # Numerical scheme
 //!
