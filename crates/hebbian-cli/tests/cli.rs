@@ -188,26 +188,42 @@ fn bcm_selectivity_reports_selective_outputs() {
     }
 }
 
+/// Runs oriented-bars with `settings`, expecting a divergence error (exit 1) and the
+/// outputs up to it; returns the error output.
+fn diverging_run(settings: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = hebbian();
+    command
+        .args(["run", "oriented-bars", "-q", "--out"])
+        .arg(dir.path());
+    for setting in settings {
+        command.args(["--set", setting]);
+    }
+    let output = command.assert().code(1).get_output().clone();
+    assert_eq!(summary(dir.path())["status"], "diverged");
+    String::from_utf8(output.stderr).unwrap()
+}
+
 #[test]
 fn divergence_error_exits_1_and_keeps_outputs() {
-    let dir = tempfile::tempdir().unwrap();
-    hebbian()
-        .args([
-            "run",
-            "oriented-bars",
-            "-q",
-            "--set",
-            "rule.eta=5",
-            "--set",
-            "layer.activation=linear",
-            "--out",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("diverged at presentation"))
-        .stderr(predicate::str::contains("eta*|x|^2 must stay below 1"));
-    assert_eq!(summary(dir.path())["status"], "diverged");
+    let stderr = diverging_run(&["rule.eta=5", "layer.activation=linear"]);
+    assert!(stderr.contains("diverged at presentation"), "{stderr}");
+    assert!(stderr.contains("eta*|x|^2 must stay below 1"), "{stderr}");
+}
+
+#[test]
+fn divergence_in_one_step_reads_cleanly() {
+    let stderr = diverging_run(&["rule.eta=1e308"]);
+    assert!(stderr.contains("diverged at presentation 1"), "{stderr}");
+    assert!(stderr.contains("eta = 1e308"), "{stderr}");
+    assert!(
+        !stderr.contains("never had a positive response"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("same first principal component"),
+        "{stderr}"
+    );
 }
 
 fn write_experiment(dir: &Path, text: &str) -> PathBuf {

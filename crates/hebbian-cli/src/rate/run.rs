@@ -106,6 +106,7 @@ pub fn run(experiment: &RateExperiment, source: &Source, options: &RunOptions) -
         &layer,
         rule.as_ref(),
         &recorder,
+        divergence.is_some(),
         &mut warnings,
     )?;
     if let Some(error) = &divergence {
@@ -436,6 +437,7 @@ fn evaluate(
     layer: &Layer,
     rule: &dyn RateRule,
     recorder: &Recorder,
+    diverged: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Metrics> {
     let w = &layer.weights;
@@ -481,7 +483,8 @@ fn evaluate(
             .map(|&c| c as f64 / recorder.observed.max(1) as f64)
             .collect();
         json["fraction_active"] = json!(fraction);
-        if !zero_start && !silent.is_empty() {
+        // after a divergence the counts stop early, and the divergence is the message
+        if !zero_start && !diverged && !silent.is_empty() {
             warnings.push(format!(
                 "outputs {:?} never had a positive response, so their weights never changed: \
                  with ReLU outputs a unit whose w.x is negative for every input never learns; \
@@ -571,7 +574,7 @@ fn evaluate(
         lines.push(format!(
             "mean |cos| between outputs = {mean:.4} (0 = orthogonal features, 1 = identical)"
         ));
-        if kind == RuleKind::Oja {
+        if kind == RuleKind::Oja && !diverged {
             warnings.push(format!(
                 "Oja's rule trains each of the {n_post} outputs on its own, so those that learn end up \
                  with the same first principal component when trained long enough (mean |cos| between \

@@ -128,9 +128,10 @@ impl RateRule for Bcm {
 
     fn divergence_remedy(&self, eta: f64, _max_input_norm_sq: f64) -> String {
         format!(
-            "the threshold must track y^2 faster than the weights change: lower eta (now {eta}) \
+            "the threshold must track y^2 faster than the weights change: lower eta (now {}) \
              or raise theta_rate (now {})",
-            self.theta_rate
+            super::show(eta),
+            super::show(self.theta_rate)
         )
     }
 }

@@ -142,9 +142,10 @@ impl RateRule for HebbDecay {
 
     fn divergence_remedy(&self, eta: f64, _max_input_norm_sq: f64) -> String {
         format!(
-            "decay bounds the weights only if weight_decay (now {}) exceeds eta (now {eta}) \
+            "decay bounds the weights only if weight_decay (now {}) exceeds eta (now {}) \
              times the largest eigenvalue of E[x x^T]; raise weight_decay or lower eta",
-            self.weight_decay
+            super::show(self.weight_decay),
+            super::show(eta)
         )
     }
 }

@@ -62,7 +62,8 @@ impl RateRule for Hebb {
     fn divergence_remedy(&self, eta: f64, _max_input_norm_sq: f64) -> String {
         format!(
             "plain Hebbian learning has no stable fixed point, so the weights always grow \
-             (eta = {eta}); use hebb-decay, add normalization, or use oja"
+             (eta = {}); use hebb-decay, add normalization, or use oja",
+            super::show(eta)
         )
     }
 }

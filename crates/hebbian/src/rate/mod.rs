@@ -267,7 +267,10 @@ pub trait RateRule: Send {
     /// Advice for the divergence error of this rule.
     fn divergence_remedy(&self, eta: f64, max_input_norm_sq: f64) -> String {
         let _ = max_input_norm_sq;
-        format!("lower eta (now {eta}) or add weight decay or normalization")
+        format!(
+            "lower eta (now {}) or add weight decay or normalization",
+            show(eta)
+        )
     }
 
     /// `true` for the rules whose fixed points are principal components.
@@ -276,17 +279,34 @@ pub trait RateRule: Send {
     }
 }
 
+/// Formats a value for a message as Rust prints it, or with an exponent where that takes
+/// more than a dozen characters (`1e308` instead of 309 digits).
+pub(crate) fn show(x: f64) -> String {
+    let plain = x.to_string();
+    if plain.len() > 12 {
+        format!("{x:e}")
+    } else {
+        plain
+    }
+}
+
 /// Remedy for the PCA rules, whose online update is stable only for `eta |x|^2 < 1`.
 pub(crate) fn pca_remedy(eta: f64, max_input_norm_sq: f64) -> String {
     let product = eta * max_input_norm_sq;
+    let product_text = if product.abs() < 1e6 {
+        format!("{product:.3}")
+    } else {
+        format!("{product:.3e}")
+    };
     let bound = if max_input_norm_sq > 0.0 {
         format!("{:.3e}", 1.0 / max_input_norm_sq)
     } else {
         "1/|x|^2".to_string()
     };
     format!(
-        "eta*|x|^2 must stay below 1, and here eta = {eta} with max |x|^2 = {max_input_norm_sq:.4} \
-         gives {product:.3}; lower eta below {bound} or scale the input down"
+        "eta*|x|^2 must stay below 1, and here eta = {} with max |x|^2 = {max_input_norm_sq:.4} \
+         gives {product_text}; lower eta below {bound} or scale the input down",
+        show(eta)
     )
 }
 
