@@ -227,13 +227,13 @@ pub enum RuleKind {
 
 /// Inhibitory → excitatory weight of the `diehl-cook` experiment. We found no value in
 /// the paper. The published code, set up for 400 neurons, uses 17
-/// ([`DiehlCookParams::default`]), and with it 100 neurons reach 67 % test accuracy after
-/// one pass against the paper's 82.9 %. With 40 and [`NU_POST`] they reach 82.6 % on
-/// average (docs/limitations.md).
+/// ([`DiehlCookParams::default`]). With it, 100 neurons reach 67 % test accuracy after one
+/// pass, against the paper's 82.9 %. With 40 and [`NU_POST`] they reach 82.6 % on average
+/// over seven seeds (docs/limitations.md).
 pub const W_INH_EXC: f64 = 40.0;
 
-/// Potentiation rate of the `diehl-cook` experiment. The published code uses 0.01; see
-/// [`W_INH_EXC`].
+/// Potentiation rate of the `diehl-cook` experiment. The published code uses 0.01 (see
+/// [`W_INH_EXC`] for the reason).
 pub const NU_POST: f64 = 0.04;
 
 impl Default for NetworkConfig {

@@ -374,7 +374,7 @@ pub(crate) fn dot4_and_norm(rows: [&[f64]; 4], x: &[f64]) -> ([f64; 4], f64, f64
             // partial sums, and r = 4 is x · x
             let zero = simd.splat_f64s(0.0);
             let mut acc = [[zero; LANES]; 5];
-            // squares of the weights, one set of sums per row
+            // squares of the weights of all four rows, for the divergence bound
             let mut squares = [zero; LANES];
             let full = n - n % LANES;
             let (x_head, _) = S::as_simd_f64s(&self.x[..full]);

@@ -13,13 +13,13 @@
 //! - if `x < X_{i+1}` the point lies under the curve whatever its height, and `±x` is
 //!   returned.
 //!
-//! The fast path reads one 64-bit word per layer, so one table lookup per candidate: the
-//! width `X_i` rounded down to 40 significant bits, and in the 12 bits this frees a bound
-//! `q_i = ⌊2¹² X_{i+1} / X_i⌋` that it compares with the top 12 bits of `m`. It accepts
-//! 99.76 % of the candidates, all eight lanes at once and without branches. The rounding
-//! moves each layer's right edge inward by less than 2⁻⁴⁰ of its width, which changes
-//! the probability of any interval by less than 10⁻¹², far below what a sample could
-//! show.
+//! The fast path reads one 64-bit word per layer, so it needs one table lookup per
+//! candidate. The word contains the width `X_i` rounded down to 40 significant bits. The 12
+//! bits this frees contain a bound `q_i = ⌊2¹² X_{i+1} / X_i⌋`, which the fast path compares
+//! with the top 12 bits of `m`. By the tables, it accepts 99.76 % of the candidates, all
+//! eight lanes at once and without branches. The rounding moves each layer's right edge
+//! inward by less than 2⁻⁴⁰ of its width. That changes the probability of any interval
+//! by less than 10⁻¹², far below what a sample could show.
 //!
 //! The other candidates are finished one by one with fresh numbers from a scalar
 //! generator. Those below `X_{i+1}` (the bound `q_i` is conservative) are returned as
@@ -54,13 +54,17 @@ use super::Rng;
 
 /// Generators that run side by side.
 pub const LANES: usize = 8;
-/// Bits of a candidate that pick its layer; the next bit is its sign, and the 52 bits
-/// above it give its magnitude.
+/// Bits of a candidate that pick its layer. The next bit is its sign, and the bits above
+/// it form the integer `m`.
 const LAYER_BITS: u32 = 11;
 /// Layers of the ziggurat.
 const LAYERS: usize = 1 << LAYER_BITS;
-/// The low bits of a [`Tables::fast`] word that hold the acceptance bound.
-const BOUND_MASK: u64 = 0xfff;
+/// Bits of `m`, the candidate's magnitude in units of `X_i / 2⁵²`.
+const M_BITS: u32 = 63 - LAYER_BITS;
+/// Bits of the acceptance bound, compared with the top bits of `m`.
+const BOUND_BITS: u32 = 12;
+/// The low bits of a [`Tables::fast`] word, which contain the acceptance bound.
+const BOUND_MASK: u64 = (1 << BOUND_BITS) - 1;
 /// Right edge of the base layer.
 const R: f64 = 4.216_370_409_511_896;
 /// Area of each layer, `r f(r) + ∫_r^∞ f`.
@@ -68,14 +72,13 @@ const V: f64 = 0.000_612_606_517_624_048_5;
 
 /// The ziggurat's layers.
 struct Tables {
-    /// Edges `X_i`, `i = 0..=LAYERS` (the sampler reads them through `fast`).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Edges `X_i`, `i = 0..=LAYERS`, exact (the fast path reads rounded ones in `fast`).
     x: [f64; LAYERS + 1],
     /// Heights `f(X_i)`.
     f: [f64; LAYERS + 1],
-    /// One word per layer for the fast path: the bits of `X_i / 2⁵²` with the 12 lowest
-    /// cleared, that is the width rounded down to 40 significant bits, and in those 12
-    /// bits the acceptance bound `⌊2¹² X_{i+1} / X_i⌋` for the top 12 bits of `m`.
+    /// One word per layer for the fast path. Its high bits are those of `X_i / 2⁵²` with
+    /// the 12 lowest cleared, so the width rounded down to 40 significant bits. Its 12
+    /// low bits are the acceptance bound `⌊2¹² X_{i+1} / X_i⌋` for the top 12 bits of `m`.
     fast: [u64; LAYERS],
 }
 
@@ -93,7 +96,7 @@ fn tables() -> &'static Tables {
             x[i + 1] = (-2.0 * (density(x[i]) + V / x[i]).ln()).sqrt();
         }
         x[LAYERS] = 0.0;
-        let m_range = (1u64 << (63 - LAYER_BITS)) as f64;
+        let m_range = (1u64 << M_BITS) as f64;
         Tables {
             x,
             f: x.map(density),
@@ -152,6 +155,8 @@ impl NormalBatch {
         let full = out.len() / LANES;
         let mut state = self.state;
         let mut rejected = [0u64; LANES];
+
+        // the fast path, eight candidates at a time
         let (head, rest) = out.split_at_mut(full * LANES);
         for (group, bits) in head
             .chunks_exact_mut(LANES)
@@ -170,6 +175,8 @@ impl NormalBatch {
             rest.copy_from_slice(&group[..rest.len()]);
         }
         self.state = state;
+
+        // the candidates it rejected, one by one
         if rejected.iter().any(|&r| r != 0) {
             for (value, &bits) in out.iter_mut().zip(&self.bits) {
                 if !accepted(bits, tables).0 {
@@ -180,7 +187,7 @@ impl NormalBatch {
     }
 }
 
-/// One step of every lane (xoshiro256++, Blackman & Vigna 2018).
+/// Steps every lane once and returns the outputs (xoshiro256++, Blackman & Vigna 2018).
 #[inline(always)]
 fn next_u64s(state: &mut [[u64; LANES]; 4]) -> [u64; LANES] {
     let [s0, s1, s2, s3] = state;
@@ -219,22 +226,20 @@ fn fast_path(
     }
 }
 
-/// Whether the fast path accepts a candidate, and its magnitude `m X_i / 2⁵²`.
+/// Returns whether the fast path accepts a candidate, and its magnitude `m X_i / 2⁵²`
+/// with `X_i` rounded as in [`Tables::fast`].
 #[inline(always)]
 fn accepted(bits: u64, tables: &Tables) -> (bool, f64) {
     let (layer, m) = split(bits);
     let word = tables.fast[layer];
     let x = m as f64 * f64::from_bits(word & !BOUND_MASK);
-    ((m >> 40) < (word & BOUND_MASK), x)
+    ((m >> (M_BITS - BOUND_BITS)) < (word & BOUND_MASK), x)
 }
 
-/// A candidate's layer and its integer `m`.
+/// Splits a candidate into its layer and its integer `m`.
 #[inline(always)]
 fn split(bits: u64) -> (usize, u64) {
-    (
-        (bits & (LAYERS as u64 - 1)) as usize,
-        bits >> (LAYER_BITS + 1),
-    )
+    ((bits & (LAYERS as u64 - 1)) as usize, bits >> (64 - M_BITS))
 }
 
 /// Bit `LAYER_BITS` of the candidate, moved to the sign bit of an `f64`.
@@ -323,14 +328,13 @@ mod tests {
         // below X_{i+1}
         for i in 0..LAYERS {
             let scale = f64::from_bits(t.fast[i] & !BOUND_MASK);
-            let width = scale * (1u64 << 52) as f64;
-            assert!(
-                width <= t.x[i] && width > t.x[i] * (1.0 - 2f64.powi(-40)),
-                "layer {i}"
-            );
-            let bound = (t.fast[i] & BOUND_MASK) as f64 * 2f64.powi(40) * scale;
+            let width = scale * (1u64 << M_BITS) as f64;
+            assert!(width <= t.x[i], "layer {i}");
+            assert!(width > t.x[i] * (1.0 - 2f64.powi(-40)), "layer {i}");
+            let step = (1u64 << (M_BITS - BOUND_BITS)) as f64 * scale;
+            let bound = (t.fast[i] & BOUND_MASK) as f64 * step;
             assert!(bound <= t.x[i + 1], "layer {i}");
-            assert!(bound + 2f64.powi(40) * scale > t.x[i + 1], "layer {i}");
+            assert!(bound + step > t.x[i + 1], "layer {i}");
         }
         // the base rectangle has the area of the strip [0, r] x [0, f(r)] plus the tail
         let tail = (std::f64::consts::PI / 2.0).sqrt() * erfc(R / std::f64::consts::SQRT_2);
@@ -442,7 +446,7 @@ mod tests {
             let area = |x: f64| integral(x) - integral(left) - low * (x - left);
             let p_keep = area(right) / ((right - left) * (high - low));
             let n = 100_000;
-            let mut kept: Vec<f64> = (0..n)
+            let mut kept_points: Vec<f64> = (0..n)
                 .filter_map(|_| {
                     let x = left + rng.random::<f64>() * (right - left);
                     wedge(layer, x, t, &mut rng)
@@ -451,12 +455,12 @@ mod tests {
             let expected = n as f64 * p_keep;
             let sd = (expected * (1.0 - p_keep)).sqrt();
             assert!(
-                (kept.len() as f64 - expected).abs() < 5.0 * sd,
+                (kept_points.len() as f64 - expected).abs() < 5.0 * sd,
                 "layer {layer}: kept {} of {n}, expected {expected:.0}",
-                kept.len()
+                kept_points.len()
             );
-            let distance = ks_distance(&mut kept, |x| area(x) / area(right));
-            let count = kept.len() as f64;
+            let distance = ks_distance(&mut kept_points, |x| area(x) / area(right));
+            let count = kept_points.len() as f64;
             assert!(
                 distance < 1.95 / count.sqrt(),
                 "layer {layer}: KS distance {distance}"
@@ -470,16 +474,18 @@ mod tests {
         let mut rng = Rng::seed_from_u64(25);
         let negative = 1u64 << LAYER_BITS;
         // layer 0 beyond r: always a tail draw, with the candidate's sign
-        let beyond = (((t.fast[0] & BOUND_MASK) + 1) << 40) << (LAYER_BITS + 1);
+        // the smallest m that the fast path rejects, in place in a candidate
+        let beyond_bound = |layer: usize| {
+            (((t.fast[layer] & BOUND_MASK) + 1) << (M_BITS - BOUND_BITS)) << (64 - M_BITS)
+        };
+        let beyond = beyond_bound(0);
         for _ in 0..1000 {
             assert!(finish(beyond | negative, t, &mut rng) < -R);
             assert!(finish(beyond, t, &mut rng) > R);
         }
         // a wedge candidate keeps its sign when kept, and restarts with either sign
         let layer = LAYERS / 2;
-        let bits = layer as u64
-            | negative
-            | ((((t.fast[layer] & BOUND_MASK) + 1) << 40) << (LAYER_BITS + 1));
+        let bits = layer as u64 | negative | beyond_bound(layer);
         let n = 20_000;
         let below = (0..n).filter(|_| finish(bits, t, &mut rng) < 0.0).count() as f64;
         assert!(below / n as f64 > 0.6, "{below} of {n} negative");

@@ -74,11 +74,11 @@
 //!
 //! Conductances are in units of the leak conductance.
 //!
-//! The paper refers to the authors' published code for most values, and the table gives
-//! that code's, which [`DiehlCookParams::default`] uses. The code is set up for 400
+//! The paper refers to the authors' published code for most values. The table gives that
+//! code's values, which [`DiehlCookParams::default`] uses. The code is set up for 400
 //! neurons. The `diehl-cook` experiment of the command line runs 100 neurons by default,
-//! so it sets `w_inh_exc = 40` and `nu_post = 0.04` instead, which bring them to the
-//! paper's accuracy.
+//! so it sets `w_inh_exc = 40` and `nu_post = 0.04` instead. These bring 100 neurons to
+//! the paper's accuracy.
 //!
 //! # Numerical scheme
 //!

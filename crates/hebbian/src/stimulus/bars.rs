@@ -10,15 +10,15 @@
 //! noise of standard deviation `noise_std` to every pixel, and clips to `[0, 1]`.
 //!
 //! The noise comes from [`NormalBatch`], which draws standard normal numbers eight at a
-//! time, and each pixel is computed as `clip(b + σ n, 0, 1)` from its clean value `b`.
+//! time. Each pixel is `clip(b + σ n, 0, 1)`, with `b` its value in the clean bar.
 //!
 //! # Blocks
 //!
 //! Presentations come in blocks of [`OrientedBars::BLOCK_LEN`]. Block `k` draws from the
-//! stimulus generator advanced by `k` jumps of 2^128 steps (xoshiro256++'s `jump`): the
-//! first 32 numbers seed the eight lanes of the block's [`NormalBatch`], the rest pick the
-//! orientations and finish the few normal numbers the batch passes back. Blocks never
-//! overlap and any block can be drawn without drawing the ones before it
+//! stimulus generator advanced by `k` jumps of 2^128 steps (xoshiro256++'s `jump`). Its
+//! first 32 numbers seed the eight lanes of the block's [`NormalBatch`]. The rest pick the
+//! orientations and finish the few normal numbers that the batch's fast path rejects.
+//! Blocks never overlap, and any block can be drawn without drawing the ones before it
 //! ([`BlockStimulus::seek_block`]). [`super::Prefetch`] uses this to draw blocks on two
 //! threads and still present exactly the inputs of a single-threaded run.
 //!
